@@ -1,0 +1,90 @@
+"""Checks at the boundary of the public API: each raises ``ValueError`` naming what is wrong."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def as_vector(values, name: str, *, min_length: int = 1) -> np.ndarray:
+    """Return ``values`` as a 1-d float64 array, or raise naming ``name`` and the bad entry."""
+    try:
+        arr = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{name} must be numbers; got {values!r}") from err
+    if arr.ndim == 0:
+        arr = arr.reshape(1)
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be one-dimensional; got shape {arr.shape}")
+    if arr.size < min_length:
+        raise ValueError(f"{name} must hold at least {min_length} value(s); got {arr.size}")
+    bad = np.flatnonzero(~np.isfinite(arr))
+    if bad.size:
+        raise ValueError(f"{name}[{bad[0]}] is {arr[bad[0]]}; every value must be finite")
+    return arr
+
+
+def same_length(a: np.ndarray, a_name: str, b: np.ndarray, b_name: str) -> None:
+    if a.shape != b.shape:
+        raise ValueError(
+            f"{a_name} and {b_name} must have the same length; got {a.size} and {b.size}"
+        )
+
+
+def positive(arr: np.ndarray, name: str) -> None:
+    bad = np.flatnonzero(arr <= 0)
+    if bad.size:
+        raise ValueError(f"{name}[{bad[0]}] is {arr[bad[0]]}; it must be greater than 0")
+
+
+def positive_scalar(value, name: str) -> float:
+    try:
+        x = float(value)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{name} must be a number; got {value!r}") from err
+    if not np.isfinite(x) or x <= 0:
+        raise ValueError(f"{name} must be a finite number greater than 0; got {value!r}")
+    return x
+
+
+def finite_scalar(value, name: str) -> float:
+    try:
+        x = float(value)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{name} must be a number; got {value!r}") from err
+    if not np.isfinite(x):
+        raise ValueError(f"{name} must be finite; got {value!r}")
+    return x
+
+
+def draw_count(value, name: str = "draws") -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        raise ValueError(f"{name} must be a whole number of at least 1; got {value!r}")
+    return int(value)
+
+
+def seed(value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
+        raise ValueError(f"seed must be a whole number of at least 0; got {value!r}")
+    return int(value)
+
+
+def counts(y, n) -> tuple[np.ndarray, np.ndarray]:
+    """Validate binomial counts: whole numbers with 0 <= y_j <= n_j and n_j >= 1."""
+    y_arr = as_vector(y, "y")
+    n_arr = as_vector(n, "n")
+    same_length(y_arr, "y", n_arr, "n")
+    for arr, name in ((y_arr, "y"), (n_arr, "n")):
+        bad = np.flatnonzero(arr != np.round(arr))
+        if bad.size:
+            raise ValueError(f"{name}[{bad[0]}] is {arr[bad[0]]}; counts must be whole numbers")
+    bad = np.flatnonzero(n_arr < 1)
+    if bad.size:
+        raise ValueError(f"n[{bad[0]}] is {n_arr[bad[0]]:g}; every group needs at least 1 trial")
+    bad = np.flatnonzero(y_arr < 0)
+    if bad.size:
+        raise ValueError(f"y[{bad[0]}] is {y_arr[bad[0]]:g}; successes cannot be negative")
+    bad = np.flatnonzero(y_arr > n_arr)
+    if bad.size:
+        i = bad[0]
+        raise ValueError(f"y[{i}] is {y_arr[i]:g} but n[{i}] is {n_arr[i]:g}; y cannot exceed n")
+    return y_arr, n_arr
