@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
 
 from hbviz import datasets
 
@@ -23,3 +27,27 @@ def rats():
 @pytest.fixture
 def rng():
     return np.random.default_rng(20261123)
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def app_page():
+    """Factory for an AppTest of one page of the real app (router included), caches cleared.
+
+    ``app_page("pages/eight_schools.py", query={"tau": "5"})`` runs app.py, switches to the page
+    with those query parameters, and returns the AppTest after its first run. Streamlit's caches
+    outlive AppTest instances in one process, so they are cleared first.
+    """
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+    def make(page: str, *, query: dict[str, str] | None = None, timeout: float = 180):
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+        for name, value in (query or {}).items():
+            at.query_params[name] = value
+        at.switch_page(page)
+        return at.run()
+
+    return make

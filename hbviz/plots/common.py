@@ -1,0 +1,282 @@
+"""Figure builders shared by several pages: forest plots, shrinkage plots, density curves."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from hbviz.plots.style import GREY, SEQUENCE, apply_layout, safe_labels
+
+# Past this many groups, labels and per-point markers stop being readable and SVG gets slow:
+# switch to WebGL traces and leave the group names to the hover text.
+MANY_GROUPS = 200
+
+
+def _scatter(n_points: int):
+    return go.Scattergl if n_points > MANY_GROUPS else go.Scatter
+
+
+def interval_plot(
+    table: pd.DataFrame,
+    *,
+    group: str = "group",
+    estimate: str = "estimate",
+    lower: str = "lower",
+    upper: str = "upper",
+    series: str | None = None,
+    colors: Mapping[str, str] | None = None,
+    x_title: str = "estimate",
+    interval_label: str = "95% interval",
+    title: str | None = None,
+    large_fonts: bool = False,
+    reference: float | None = None,
+    reference_label: str | None = None,
+) -> go.Figure:
+    """Forest plot: one row per group, a point and an interval per series, side by side.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Tidy rows with columns ``group``, ``estimate``, ``lower``, ``upper`` and, when there are
+        several series (e.g. no / complete / partial pooling), a ``series`` column.
+    reference : float, optional
+        Draws a vertical dashed line (e.g. the pooled mean) labelled ``reference_label``.
+    """
+    for column in (group, estimate, lower, upper) + ((series,) if series else ()):
+        if column not in table.columns:
+            raise ValueError(f"table has no column {column!r}; it has {list(table.columns)}")
+    groups = list(dict.fromkeys(table[group].astype(str)))
+    position = {name: i for i, name in enumerate(groups)}
+    labels = safe_labels(groups)
+    names = list(dict.fromkeys(table[series])) if series else [None]
+    spread = 0.6 / max(len(names), 1)
+    fig = go.Figure()
+    scatter = _scatter(len(groups))
+    for k, name in enumerate(names):
+        rows = table if name is None else table[table[series] == name]
+        offset = (k - (len(names) - 1) / 2) * spread
+        y = np.array([position[str(g)] for g in rows[group]]) + offset
+        color = (colors or {}).get(name, SEQUENCE[k % len(SEQUENCE)])
+        label = name if name is not None else estimate
+        fig.add_trace(
+            scatter(
+                x=rows[estimate],
+                y=y,
+                mode="markers",
+                name=str(label),
+                marker={"color": color, "size": 9 if len(groups) <= MANY_GROUPS else 4},
+                error_x={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": rows[upper] - rows[estimate],
+                    "arrayminus": rows[estimate] - rows[lower],
+                    "color": color,
+                    "thickness": 2,
+                    "width": 0,
+                },
+                customdata=np.column_stack([safe_labels(rows[group]), rows[lower], rows[upper]]),
+                hovertemplate=(
+                    "<b>%{customdata[0]}</b><br>"
+                    + (f"{name}<br>" if name is not None else "")
+                    + "estimate %{x:.3g}<br>"
+                    + f"{interval_label} "
+                    + "%{customdata[1]:.3g} to %{customdata[2]:.3g}<extra></extra>"
+                ),
+            )
+        )
+    if reference is not None:
+        fig.add_vline(
+            x=reference,
+            line={"dash": "dash", "color": GREY},
+            annotation_text=reference_label,
+            annotation_position="top",
+        )
+    apply_layout(fig, title=title, x_title=x_title, large_fonts=large_fonts)
+    show_labels = len(groups) <= MANY_GROUPS
+    fig.update_yaxes(
+        tickvals=list(range(len(groups))) if show_labels else None,
+        ticktext=labels if show_labels else None,
+        showticklabels=show_labels,
+        autorange="reversed",
+        title_text="group" if not show_labels else None,
+    )
+    fig.update_layout(height=max(320, min(28 * len(groups) + 140, 900)))
+    return fig
+
+
+def shrinkage_plot(
+    raw: Sequence[float],
+    pooled: Sequence[float],
+    names: Sequence[str],
+    *,
+    population_mean: float | None = None,
+    weight: Sequence[float] | None = None,
+    weight_label: str = "precision",
+    raw_label: str = "no pooling",
+    pooled_label: str = "partial pooling",
+    value_title: str = "estimate",
+    title: str | None = None,
+    large_fonts: bool = False,
+) -> go.Figure:
+    """Raw estimates on one line, pooled estimates on another, a segment joining each group's two.
+
+    Segments that lean toward the population mean show shrinkage; marker size shows ``weight``
+    (precision or group size), so the groups that move most are seen to be the least precise.
+    """
+    raw = np.asarray(raw, dtype=float)
+    pooled = np.asarray(pooled, dtype=float)
+    names = safe_labels(names)
+    if not (raw.shape == pooled.shape == (len(names),)):
+        raise ValueError(
+            f"raw, pooled and names must have one entry per group; got {raw.shape}, "
+            f"{pooled.shape} and {len(names)}"
+        )
+    if weight is None:
+        sizes = np.full(raw.shape, 10.0)
+    else:
+        w = np.asarray(weight, dtype=float)
+        sizes = 6 + 14 * np.sqrt(w / w.max())
+    many = len(names) > MANY_GROUPS
+    fig = go.Figure()
+    # All segments as one trace with None separators: one trace draws fast for thousands.
+    xs = np.column_stack([raw, pooled, np.full(raw.shape, np.nan)]).ravel()
+    ys = np.tile([1.0, 0.0, np.nan], raw.size)
+    fig.add_trace(
+        _scatter(len(names))(
+            x=xs,
+            y=ys,
+            mode="lines",
+            line={"color": GREY, "width": 1},
+            opacity=0.35 if many else 0.7,
+            hoverinfo="skip",
+            showlegend=False,
+        )
+    )
+    for y_level, values, label, color in (
+        (1.0, raw, raw_label, SEQUENCE[3]),
+        (0.0, pooled, pooled_label, SEQUENCE[0]),
+    ):
+        fig.add_trace(
+            _scatter(len(names))(
+                x=values,
+                y=np.full(values.shape, y_level),
+                mode="markers",
+                name=label,
+                marker={"color": color, "size": sizes, "line": {"width": 0}},
+                customdata=np.column_stack([names, raw, pooled]),
+                hovertemplate=(
+                    "<b>%{customdata[0]}</b><br>"
+                    + f"{raw_label} "
+                    + "%{customdata[1]:.3g}<br>"
+                    + f"{pooled_label} "
+                    + "%{customdata[2]:.3g}<extra></extra>"
+                ),
+            )
+        )
+    if population_mean is not None:
+        fig.add_vline(
+            x=population_mean,
+            line={"dash": "dash", "color": GREY},
+            annotation_text="population mean",
+            annotation_position="bottom",
+        )
+    apply_layout(fig, title=title, x_title=value_title, large_fonts=large_fonts, height=380)
+    fig.update_yaxes(
+        tickvals=[0, 1],
+        ticktext=[pooled_label, raw_label],
+        range=[-0.25, 1.25],
+        showgrid=False,
+        zeroline=False,
+    )
+    if weight is not None:
+        fig.add_annotation(
+            text=f"marker size: {weight_label}",
+            xref="paper",
+            yref="paper",
+            x=1,
+            y=-0.02,
+            xanchor="right",
+            yanchor="top",
+            showarrow=False,
+            font={"color": GREY},
+        )
+    return fig
+
+
+def density_plot(
+    curves: Mapping[str, tuple[Sequence[float], Sequence[float]]],
+    *,
+    colors: Mapping[str, str] | None = None,
+    dashes: Mapping[str, str] | None = None,
+    x_title: str = "value",
+    y_title: str = "density",
+    title: str | None = None,
+    fill: bool = False,
+    large_fonts: bool = False,
+) -> go.Figure:
+    """Density curves, one per named (x, density) pair, drawn as lines."""
+    fig = go.Figure()
+    for k, (name, (x, density)) in enumerate(curves.items()):
+        color = (colors or {}).get(name, SEQUENCE[k % len(SEQUENCE)])
+        fig.add_trace(
+            go.Scatter(
+                x=np.asarray(x, dtype=float),
+                y=np.asarray(density, dtype=float),
+                mode="lines",
+                name=name,
+                line={"color": color, "width": 2.5, "dash": (dashes or {}).get(name, "solid")},
+                fill="tozeroy" if fill else None,
+                hovertemplate=f"<b>{name}</b><br>{x_title} "
+                + "%{x:.3g}<br>density %{y:.3g}<extra></extra>",
+            )
+        )
+    apply_layout(fig, title=title, x_title=x_title, y_title=y_title, large_fonts=large_fonts)
+    fig.update_yaxes(rangemode="tozero")
+    return fig
+
+
+def histogram_overlay(
+    samples: Mapping[str, Sequence[float]],
+    *,
+    curves: Mapping[str, tuple[Sequence[float], Sequence[float]]] | None = None,
+    x_title: str = "value",
+    title: str | None = None,
+    bins: int = 60,
+    large_fonts: bool = False,
+) -> go.Figure:
+    """Normalised histograms of draws (e.g. NUTS) with exact density curves over them."""
+    fig = go.Figure()
+    k = 0
+    for name, draws in samples.items():
+        fig.add_trace(
+            go.Histogram(
+                x=np.asarray(draws, dtype=float),
+                histnorm="probability density",
+                nbinsx=bins,
+                name=name,
+                opacity=0.45,
+                marker={"color": SEQUENCE[k % len(SEQUENCE)]},
+                hovertemplate=f"<b>{name}</b><br>{x_title} "
+                + "%{x}<br>density %{y:.3g}<extra></extra>",
+            )
+        )
+        k += 1
+    for name, (x, density) in (curves or {}).items():
+        fig.add_trace(
+            go.Scatter(
+                x=np.asarray(x, dtype=float),
+                y=np.asarray(density, dtype=float),
+                mode="lines",
+                name=name,
+                line={"color": SEQUENCE[k % len(SEQUENCE)], "width": 2.5},
+                hovertemplate=f"<b>{name}</b><br>{x_title} "
+                + "%{x:.3g}<br>density %{y:.3g}<extra></extra>",
+            )
+        )
+        k += 1
+    fig.update_layout(barmode="overlay")
+    apply_layout(fig, title=title, x_title=x_title, y_title="density", large_fonts=large_fonts)
+    return fig
