@@ -1,0 +1,571 @@
+"""NUTS fits of the models in :mod:`hbviz.models`, compiled once and re-used across refits.
+
+NumPyro's ``MCMC.run`` traces and compiles the sampler on every call (2.5–6 s on a 2-core
+machine), too slow for a slider. Here the whole run is one module-level ``jax.jit`` function of
+``(key, data, hyperparameters)``; only what sets an array's shape or the program's structure is
+static (the model, its structural options such as the τ-prior family or the number of groups, and
+the chain, warm-up and draw counts). A refit with new data values or new prior scales therefore
+re-uses the compiled program; new data of another length compiles once more.
+:func:`runner_cache_size` counts the compiled programs, so a caller (or a test) can tell whether a
+call was warm.
+
+With ``progress=callback`` a fit runs warm-up and sampling in about 20 chunks, each a call of
+one compiled program (NumPyro's own NUTS transition and adaptation, carried in its state), and
+calls ``callback(fraction_done)`` between them, in the caller's thread. It is the same Markov
+chain from the same key as the single call: the first draws agree to rounding; over hundreds of
+iterations the rounding differences between the two compiled programs grow until the chains part,
+so long runs agree in distribution, not draw for draw. Its cost is a few milliseconds per chunk,
+and its own compile (two programs, about as long as the single call's).
+
+Diagnostics: ``n_eff`` and ``r_hat`` are NumPyro's ``effective_sample_size`` and
+``split_gelman_rubin`` over the chains; ``5%`` and ``95%`` are equal-tailed quantiles (not the
+HPDI bounds that NumPyro's ``print_summary`` prints under the same labels).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pandas as pd
+from jax import lax
+from numpyro.diagnostics import effective_sample_size, split_gelman_rubin
+from numpyro.infer import MCMC, NUTS
+
+from hbviz import _validate, models
+
+__all__ = [
+    "SUMMARY_COLUMNS",
+    "Fit",
+    "fit_binomial_hierarchy",
+    "fit_normal_hierarchy",
+    "fit_pooling",
+    "posterior_summary",
+    "runner_cache_size",
+]
+
+SUMMARY_COLUMNS = ("mean", "sd", "median", "5%", "95%", "n_eff", "r_hat")
+
+# Progress updates per fit when a progress callback is given (about: each phase ends a chunk).
+_PROGRESS_UPDATES = 20
+
+
+class Fit(NamedTuple):
+    """A NUTS fit.
+
+    Attributes
+    ----------
+    samples : dict of str to array, each shape (chains, draws, *site_shape)
+        Posterior draws of every site, sampled and deterministic, in the constrained space.
+    diverging : bool array, shape (chains, draws)
+        Whether the transition that produced each draw diverged (warm-up not included).
+    divergences : int
+        ``diverging.sum()``: divergent transitions after warm-up, over all chains.
+    summary : DataFrame
+        One row per scalar (``"mu"``) or element (``"theta[0]"``) of every site, with the columns
+        :data:`SUMMARY_COLUMNS`.
+    model : str
+        Name of the model function in :mod:`hbviz.models`.
+    """
+
+    samples: dict[str, np.ndarray]
+    diverging: np.ndarray
+    divergences: int
+    summary: pd.DataFrame
+    model: str
+
+
+# --- the compiled programs ------------------------------------------------------------------------
+# ``options`` is a sorted tuple of (name, value) pairs: the model's keyword-only, structural
+# arguments. It is static (hashable), unlike ``model_args``, which hold every array and number.
+
+
+def _model(model_name: str, options: tuple) -> Callable:
+    return partial(getattr(models, model_name), **dict(options))
+
+
+@partial(
+    jax.jit,
+    static_argnames=("model_name", "options", "num_chains", "num_warmup", "num_samples"),
+)
+def _run(rng_key, model_args, *, model_name, options, num_chains, num_warmup, num_samples):
+    """The whole NUTS run: samples grouped by chain and the post-warm-up diverging flags."""
+    mcmc = MCMC(
+        NUTS(_model(model_name, options)),
+        num_warmup=num_warmup,
+        num_samples=num_samples,
+        num_chains=num_chains,
+        chain_method="vectorized",
+        progress_bar=False,
+    )
+    mcmc.run(rng_key, *model_args, extra_fields=("diverging",))
+    diverging = mcmc.get_extra_fields(group_by_chain=True)["diverging"]
+    return mcmc.get_samples(group_by_chain=True), diverging
+
+
+def _initialized_kernel(rng_key, model_args, model_name, options, num_warmup):
+    """A NUTS kernel with its transition built for this model and warm-up length, and its
+    initial state. ``rng_key`` is one key, or a batch of one key per chain (vectorized chains)."""
+    kernel = NUTS(_model(model_name, options))
+    state = kernel.init(rng_key, num_warmup, None, model_args, {})
+    return kernel, state
+
+
+@partial(jax.jit, static_argnames=("model_name", "options", "num_chains", "num_warmup"))
+def _start_chains(rng_key, model_args, *, model_name, options, num_chains, num_warmup):
+    # The same keys as ``MCMC.run`` derives from ``rng_key``, so the chains match ``_run``'s.
+    keys = jax.random.split(rng_key, num_chains) if num_chains > 1 else rng_key
+    return _initialized_kernel(keys, model_args, model_name, options, num_warmup)[1]
+
+
+@partial(
+    jax.jit,
+    static_argnames=(
+        "model_name",
+        "options",
+        "num_chains",
+        "num_warmup",
+        "chunk_size",
+    ),
+)
+def _advance_chains(
+    state,
+    model_args,
+    num_active,
+    *,
+    model_name,
+    options,
+    num_chains,
+    num_warmup,
+    chunk_size,
+):
+    """Run ``num_active`` (at most ``chunk_size``) NUTS transitions from ``state``.
+
+    Returns the new state, the draws of every site, shape (chains, chunk_size, ...), and the
+    diverging flags, shape (chains, chunk_size); entries past ``num_active`` are padding. Warm-up
+    chunks collect too, to be thrown away: one program for both phases compiles once, where a
+    static switch would compile twice for a saving of microseconds.
+    """
+    # NumPyro builds a kernel's transition (step-size and mass-matrix adaptation schedule for
+    # ``num_warmup``) inside ``init``. The state ``init`` returns is not used, so XLA drops the
+    # work; the warm-up position is carried by ``state.i`` and ``state.adapt_state``.
+    kernel, _ = _initialized_kernel(state.rng_key, model_args, model_name, options, num_warmup)
+
+    def transition(state, step):
+        state = lax.cond(
+            step < num_active, lambda s: kernel.sample(s, model_args, {}), lambda s: s, state
+        )
+        return state, (state.z, state.diverging)
+
+    state, (z, diverging) = lax.scan(transition, state, jnp.arange(chunk_size))
+    to_sites = kernel.postprocess_fn(model_args, {})
+    if num_chains > 1:
+        # the trace is (chunk, chains, ...): map over both axes, then put the chains first
+        samples = jax.vmap(jax.vmap(to_sites))(z)
+        return state, *jax.tree.map(lambda x: jnp.swapaxes(x, 0, 1), (samples, diverging))
+    samples = jax.vmap(to_sites)(z)
+    return state, *jax.tree.map(lambda x: x[None], (samples, diverging))
+
+
+def runner_cache_size() -> int:
+    """Number of NUTS programs compiled in this process.
+
+    A fit that leaves it unchanged re-used a compiled program (a warm call, ~0.3 s for eight
+    schools); one that increases it traced and compiled (several seconds, less when JAX's
+    persistent cache already holds the program).
+    """
+    return sum(f._cache_size() for f in (_run, _start_chains, _advance_chains))
+
+
+def _run_in_chunks(rng_key, model_args, *, num_warmup, num_samples, progress, **static):
+    total = num_warmup + num_samples
+    chunk_size = -(-total // _PROGRESS_UPDATES)
+    state = _start_chains(rng_key, model_args, num_warmup=num_warmup, **static)
+    progress(0.0)
+    done = 0
+    pieces = []
+    for phase_length, keep in ((num_warmup, False), (num_samples, True)):
+        for start in range(0, phase_length, chunk_size):
+            num_active = min(chunk_size, phase_length - start)
+            state, samples, diverging = _advance_chains(
+                state,
+                model_args,
+                np.int64(num_active),
+                num_warmup=num_warmup,
+                chunk_size=chunk_size,
+                **static,
+            )
+            if keep:
+                pieces.append(
+                    jax.tree.map(lambda x, k=num_active: np.asarray(x)[:, :k], (samples, diverging))
+                )
+            jax.block_until_ready(state)
+            done += num_active
+            progress(done / total)
+    return jax.tree.map(lambda *xs: np.concatenate(xs, axis=1), *pieces)
+
+
+def _fit(
+    model_name: str,
+    options: dict,
+    model_args: tuple,
+    *,
+    num_chains,
+    num_warmup,
+    num_samples,
+    seed,
+    progress,
+) -> Fit:
+    num_chains = _validate.draw_count(num_chains, "num_chains")
+    num_warmup = _validate.draw_count(num_warmup, "num_warmup")
+    num_samples = _validate.draw_count(num_samples, "num_samples")
+    if num_samples < 4:
+        # split R-hat halves each chain and needs two draws per half
+        raise ValueError(f"num_samples must be at least 4; got {num_samples}")
+    rng_key = jax.random.PRNGKey(_validate.seed(seed))
+    if progress is not None and not callable(progress):
+        raise ValueError(
+            f"progress must be a callable taking a fraction, or None; got {progress!r}"
+        )
+    static = {
+        "model_name": model_name,
+        "options": tuple(sorted(options.items())),
+        "num_chains": num_chains,
+    }
+    if progress is None:
+        samples, diverging = _run(
+            rng_key, model_args, num_warmup=num_warmup, num_samples=num_samples, **static
+        )
+    else:
+        samples, diverging = _run_in_chunks(
+            rng_key,
+            model_args,
+            num_warmup=num_warmup,
+            num_samples=num_samples,
+            progress=progress,
+            **static,
+        )
+    samples = {name: np.asarray(draws) for name, draws in samples.items()}
+    diverging = np.asarray(diverging, dtype=bool)
+    return Fit(
+        samples=samples,
+        diverging=diverging,
+        divergences=int(diverging.sum()),
+        summary=posterior_summary(samples),
+        model=model_name,
+    )
+
+
+# --- diagnostics ---------------------------------------------------------------------------------
+
+
+def posterior_summary(samples: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Mean, sd, median, 5% and 95% quantiles, n_eff and split R-hat of every site.
+
+    Parameters
+    ----------
+    samples : dict of str to array, each shape (chains, draws, *site_shape)
+        Draws grouped by chain; at least 4 draws per chain.
+
+    Returns
+    -------
+    DataFrame indexed by site (``"mu"``) or site element (``"theta[0]"``, ``"x[1,2]"``), with the
+    columns :data:`SUMMARY_COLUMNS`.
+    """
+    rows = {}
+    for name, draws in samples.items():
+        draws = np.asarray(draws, dtype=np.float64)
+        flat = draws.reshape((-1, *draws.shape[2:]))
+        stats = {
+            "mean": flat.mean(axis=0),
+            "sd": flat.std(axis=0, ddof=1),
+            "median": np.median(flat, axis=0),
+            "5%": np.quantile(flat, 0.05, axis=0),
+            "95%": np.quantile(flat, 0.95, axis=0),
+            "n_eff": effective_sample_size(draws),
+            "r_hat": split_gelman_rubin(draws),
+        }
+        for index in np.ndindex(draws.shape[2:]):
+            label = f"{name}[{','.join(map(str, index))}]" if index else name
+            rows[label] = [float(np.asarray(stats[c])[index]) for c in SUMMARY_COLUMNS]
+    return pd.DataFrame.from_dict(rows, orient="index", columns=list(SUMMARY_COLUMNS))
+
+
+# --- argument checks -----------------------------------------------------------------------------
+
+
+def _choice(value, name: str, options) -> str:
+    if not isinstance(value, str) or value not in options:
+        expected = ", ".join(repr(o) for o in options)
+        raise ValueError(f"{name} must be one of {expected}; got {value!r}")
+    return value
+
+
+def _flag(value, name: str) -> bool:
+    if not isinstance(value, bool | np.bool_):
+        raise ValueError(f"{name} must be True or False; got {value!r}")
+    return bool(value)
+
+
+def _normal_prior(value, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """(mean, sd) of a normal prior, as float64 scalars (one dtype, so jit never retraces)."""
+    try:
+        mean, sd = value
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{name} must be a pair (mean, sd); got {value!r}") from err
+    mean = _validate.finite_scalar(mean, f"{name} mean")
+    sd = _validate.positive_scalar(sd, f"{name} sd")
+    return np.float64(mean), np.float64(sd)
+
+
+def _group_ids(group, num_values: int) -> tuple[np.ndarray, int]:
+    ids = _validate.as_vector(group, "group")
+    if ids.size != num_values:
+        raise ValueError(
+            f"values and group must have the same length; got {num_values} and {ids.size}"
+        )
+    bad = np.flatnonzero((ids != np.round(ids)) | (ids < 0))
+    if bad.size:
+        raise ValueError(f"group[{bad[0]}] is {ids[bad[0]]:g}; group ids must be whole numbers ≥ 0")
+    ids = ids.astype(np.int64)
+    num_groups = int(ids.max()) + 1
+    missing = np.setdiff1d(np.arange(num_groups), ids)
+    if missing.size:
+        raise ValueError(
+            f"group ids must be 0, 1, …, G-1 with every group present; group {missing[0]} has "
+            f"no values (largest id is {num_groups - 1})"
+        )
+    return ids, num_groups
+
+
+_REGIMES = ("no", "complete", "partial")
+
+
+# --- the fits ------------------------------------------------------------------------------------
+
+
+def fit_normal_hierarchy(
+    y,
+    sigma,
+    *,
+    regime: str = "partial",
+    centered: bool = False,
+    tau_prior: str = "half_cauchy",
+    tau_scale: float = 5.0,
+    mu_prior: tuple[float, float] = (0.0, 5.0),
+    num_chains: int = 4,
+    num_warmup: int = 1000,
+    num_samples: int = 1000,
+    seed: int = 0,
+    progress: Callable[[float], object] | None = None,
+) -> Fit:
+    """NUTS fit of estimates with known standard errors (eight schools, BDA3 §5.5).
+
+    Model (partial pooling): μ ~ N(mu_prior), τ ~ HalfCauchy(tau_scale) or
+    HalfNormal(tau_scale), θ_j ~ N(μ, τ²), y_j ~ N(θ_j, σ_j²); see ``hbviz.models.estimates_*``.
+
+    Parameters
+    ----------
+    y : array, shape (J,)
+        Estimates.
+    sigma : array, shape (J,)
+        Their standard errors, all > 0.
+    regime : {"partial", "no", "complete"}
+        Level of pooling.
+    centered : bool
+        Centered (θ sampled) or non-centered (θ = μ + τ·θ̃) form of partial pooling.
+    tau_prior : {"half_cauchy", "half_normal"}
+        Family of the prior on τ.
+    tau_scale : float
+        Its scale, > 0.
+    mu_prior : (float, float)
+        Mean and sd of the normal prior on μ (the prior of each θ_j under no pooling).
+    num_chains, num_warmup, num_samples : int
+        Vectorized chains, warm-up iterations and kept draws per chain (num_samples ≥ 4).
+    seed : int
+        Seed of the run; the same inputs and seed give the same draws.
+    progress : callable, optional
+        Called with the fraction of iterations done (0 to 1) between chunks of the run.
+
+    Returns
+    -------
+    Fit
+        ``samples`` has ``"theta"`` (chains, draws, J) in every regime, ``"mu"`` and ``"tau"``
+        (chains, draws) where the regime has them.
+    """
+    y_arr = _validate.as_vector(y, "y")
+    sigma_arr = _validate.as_vector(sigma, "sigma")
+    _validate.same_length(y_arr, "y", sigma_arr, "sigma")
+    _validate.positive(sigma_arr, "sigma")
+    regime = _choice(regime, "regime", _REGIMES)
+    centered = _flag(centered, "centered")
+    tau_prior = _choice(tau_prior, "tau_prior", models.ESTIMATES_TAU_PRIORS)
+    tau_scale = np.float64(_validate.positive_scalar(tau_scale, "tau_scale"))
+    mu_mean, mu_sd = _normal_prior(mu_prior, "mu_prior")
+    if regime == "partial":
+        form = "centered" if centered else "noncentered"
+        model_name = f"estimates_partial_pooling_{form}"
+    else:
+        model_name = f"estimates_{regime}_pooling"
+    return _fit(
+        model_name,
+        {"tau_prior": tau_prior},
+        (sigma_arr, mu_mean, mu_sd, tau_scale, y_arr),
+        num_chains=num_chains,
+        num_warmup=num_warmup,
+        num_samples=num_samples,
+        seed=seed,
+        progress=progress,
+    )
+
+
+def fit_pooling(
+    values,
+    group,
+    *,
+    regime: str = "partial",
+    centered: bool = False,
+    tau_prior: str = "half_normal",
+    tau_scale: float = 5.0,
+    mu_prior: tuple[float, float] = (0.0, 10.0),
+    sigma_rate: float = 1.0,
+    num_chains: int = 4,
+    num_warmup: int = 1000,
+    num_samples: int = 1000,
+    seed: int = 0,
+    progress: Callable[[float], object] | None = None,
+) -> Fit:
+    """NUTS fit of raw grouped observations with an unknown noise sd (NumPyro's levels of pooling).
+
+    Models (see ``hbviz.models.raw_*``): no pooling gives each observation its own
+    μ_i ~ N(mu_prior) and σ_i ~ Exponential(sigma_rate); complete pooling shares one μ and one σ;
+    partial pooling draws group means μ_g ~ N(μ_pop, τ²) with μ_pop ~ N(mu_prior),
+    τ ~ HalfNormal(tau_scale) or Exponential(mean tau_scale), and one σ ~ Exponential(sigma_rate).
+
+    Parameters
+    ----------
+    values : array, shape (N,)
+        Observations (the tutorial's 10, 12, 9, 11, 8).
+    group : int array, shape (N,)
+        Group id of each observation: 0, 1, …, G-1, each present (e.g. ``pd.factorize`` codes).
+        Unused by no pooling, where every observation is its own group.
+    regime : {"partial", "no", "complete"}
+        Level of pooling.
+    centered : bool
+        Centered or non-centered form of partial pooling.
+    tau_prior : {"half_normal", "exponential"}
+        Family of the prior on τ.
+    tau_scale : float
+        Scale (half-normal) or mean (exponential) of the prior on τ, > 0.
+    mu_prior : (float, float)
+        Mean and sd of the normal prior on μ_i, μ or μ_pop.
+    sigma_rate : float
+        Rate of the exponential prior on the noise sd, > 0.
+    num_chains, num_warmup, num_samples, seed, progress
+        As in :func:`fit_normal_hierarchy`.
+
+    Returns
+    -------
+    Fit
+        ``samples["mu"]`` is (chains, draws, N) under no pooling, (chains, draws) under complete
+        pooling and (chains, draws, G) under partial pooling, which also has ``"mu_pop"`` and
+        ``"tau"``; ``"sigma"`` is (chains, draws, N) under no pooling, (chains, draws) otherwise.
+    """
+    values_arr = _validate.as_vector(values, "values")
+    group_ids, num_groups = _group_ids(group, values_arr.size)
+    regime = _choice(regime, "regime", _REGIMES)
+    centered = _flag(centered, "centered")
+    tau_prior = _choice(tau_prior, "tau_prior", models.RAW_TAU_PRIORS)
+    tau_scale = np.float64(_validate.positive_scalar(tau_scale, "tau_scale"))
+    sigma_rate = np.float64(_validate.positive_scalar(sigma_rate, "sigma_rate"))
+    mu_mean, mu_sd = _normal_prior(mu_prior, "mu_prior")
+    if regime == "partial":
+        form = "centered" if centered else "noncentered"
+        model_name = f"raw_partial_pooling_{form}"
+        options = {"num_groups": num_groups, "tau_prior": tau_prior}
+    else:
+        # G and the τ family do not enter these models: leave them out of the static key, so
+        # that regrouping the data does not compile them again
+        model_name = f"raw_{regime}_pooling"
+        options = {"num_groups": None}
+    return _fit(
+        model_name,
+        options,
+        (group_ids, mu_mean, mu_sd, sigma_rate, tau_scale, values_arr),
+        num_chains=num_chains,
+        num_warmup=num_warmup,
+        num_samples=num_samples,
+        seed=seed,
+        progress=progress,
+    )
+
+
+_HIERARCHIES = ("beta", "logit_normal")
+
+
+def fit_binomial_hierarchy(
+    y,
+    n,
+    *,
+    hierarchy: str = "beta",
+    centered: bool = False,
+    tau_prior: str = "half_normal",
+    tau_scale: float = 1.0,
+    mu_prior: tuple[float, float] = (0.0, 2.5),
+    num_chains: int = 4,
+    num_warmup: int = 1000,
+    num_samples: int = 1000,
+    seed: int = 0,
+    progress: Callable[[float], object] | None = None,
+) -> Fit:
+    """NUTS fit of binomial counts y_j successes out of n_j trials (rat tumors, BDA3 §5.1–5.3).
+
+    ``hierarchy="beta"``: θ_j ~ Beta(α, β) with p(α, β) ∝ (α+β)^(-5/2), sampled in
+    (log(α/β), log(α+β)); ``tau_prior``, ``tau_scale``, ``mu_prior`` and ``centered`` are then
+    unused. ``hierarchy="logit_normal"``: logit θ_j ~ N(μ, τ²), μ ~ N(mu_prior),
+    τ ~ HalfNormal(tau_scale) or HalfCauchy(tau_scale), centered or not. See
+    ``hbviz.models.counts_*``.
+
+    Parameters
+    ----------
+    y, n : int arrays, shape (J,)
+        Successes and trials, 0 ≤ y_j ≤ n_j, n_j ≥ 1.
+    hierarchy : {"beta", "logit_normal"}
+        Population distribution of the θ_j.
+    centered, tau_prior, tau_scale, mu_prior
+        Of the logit-normal hierarchy (logit scale).
+    num_chains, num_warmup, num_samples, seed, progress
+        As in :func:`fit_normal_hierarchy`.
+
+    Returns
+    -------
+    Fit
+        ``samples["theta"]`` is (chains, draws, J); the beta hierarchy adds ``"alpha"``,
+        ``"beta"``, ``"log_alpha_over_beta"``, ``"log_alpha_plus_beta"``; the logit-normal one
+        ``"mu"``, ``"tau"`` and ``"logit_theta"``.
+    """
+    y_arr, n_arr = _validate.counts(y, n)
+    hierarchy = _choice(hierarchy, "hierarchy", _HIERARCHIES)
+    centered = _flag(centered, "centered")
+    tau_prior = _choice(tau_prior, "tau_prior", models.COUNTS_TAU_PRIORS)
+    tau_scale = np.float64(_validate.positive_scalar(tau_scale, "tau_scale"))
+    mu_mean, mu_sd = _normal_prior(mu_prior, "mu_prior")
+    if hierarchy == "beta":
+        model_name, options = "counts_beta_binomial", {}
+    else:
+        form = "centered" if centered else "noncentered"
+        model_name, options = f"counts_logit_normal_{form}", {"tau_prior": tau_prior}
+    return _fit(
+        model_name,
+        options,
+        (n_arr.astype(np.int64), mu_mean, mu_sd, tau_scale, y_arr.astype(np.int64)),
+        num_chains=num_chains,
+        num_warmup=num_warmup,
+        num_samples=num_samples,
+        seed=seed,
+        progress=progress,
+    )

@@ -1,0 +1,307 @@
+"""NumPyro models (hbviz.models) and the compiled NUTS runner (hbviz.nuts).
+
+Fits use small counts (2 chains × 300 + 300) where only the wiring is checked, and compare against
+quadrature with a tolerance of four Monte Carlo standard errors (sd / sqrt(n_eff)) where a number
+is checked. Every fit shape is compiled once per test session; sizes are shared between tests so
+that the compiles are few.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from jax import random
+from numpyro import handlers
+from numpyro.infer import Predictive
+from numpyro.infer.util import log_density
+from scipy.special import gammaln
+
+from hbviz import models, nuts
+
+SMALL = {"num_chains": 2, "num_warmup": 300, "num_samples": 300}
+POOLING_VALUES = np.array([10.0, 12.0, 9.0, 11.0, 8.0])
+POOLING_GROUPS = np.array([0, 0, 1, 1, 2])
+
+
+@pytest.fixture(scope="module")
+def schools_fit(schools):
+    y, sigma = schools
+    return nuts.fit_normal_hierarchy(y, sigma, seed=1, **SMALL)
+
+
+def mc_tolerance(fit: nuts.Fit, row: str) -> float:
+    """Four Monte Carlo standard errors of the posterior mean of ``row``."""
+    sd, n_eff = fit.summary.loc[row, ["sd", "n_eff"]]
+    return 4.0 * sd / np.sqrt(n_eff)
+
+
+# --- models, traced eagerly (no MCMC) ------------------------------------------------------------
+
+ESTIMATES_MODELS = [
+    models.estimates_no_pooling,
+    models.estimates_complete_pooling,
+    models.estimates_partial_pooling_centered,
+    models.estimates_partial_pooling_noncentered,
+]
+RAW_MODELS = [
+    models.raw_no_pooling,
+    models.raw_complete_pooling,
+    models.raw_partial_pooling_centered,
+    models.raw_partial_pooling_noncentered,
+]
+
+
+def prior_trace(model, *args, **kwargs):
+    return handlers.trace(handlers.seed(model, 0)).get_trace(*args, **kwargs)
+
+
+@pytest.mark.parametrize("model", ESTIMATES_MODELS)
+@pytest.mark.parametrize("tau_prior", models.ESTIMATES_TAU_PRIORS)
+def test_estimates_model_without_y_is_its_prior_predictive(model, tau_prior, schools):
+    _, sigma = schools
+    trace = prior_trace(model, sigma, 0.0, 5.0, 5.0, None, tau_prior=tau_prior)
+    assert trace["y"]["value"].shape == (8,)
+    assert not trace["y"]["is_observed"]
+    assert trace["theta"]["value"].shape == (8,)
+
+
+@pytest.mark.parametrize("model", RAW_MODELS)
+def test_raw_model_without_values_is_its_prior_predictive(model):
+    trace = prior_trace(model, POOLING_GROUPS, 0.0, 10.0, 1.0, 5.0, None)
+    assert trace["values"]["value"].shape == (5,)
+    expected_mu = {"raw_no_pooling": (5,), "raw_complete_pooling": ()}.get(model.__name__, (3,))
+    assert trace["mu"]["value"].shape == expected_mu
+
+
+@pytest.mark.parametrize(
+    "model", [models.counts_logit_normal_centered, models.counts_logit_normal_noncentered]
+)
+def test_logit_normal_model_without_y_is_its_prior_predictive(model):
+    n = np.array([10, 20, 30])
+    trace = prior_trace(model, n, 0.0, 2.5, 1.0, None)
+    y = trace["y"]["value"]
+    assert y.shape == (3,)
+    assert np.all((y >= 0) & (y <= n))
+    assert np.all((trace["theta"]["value"] > 0) & (trace["theta"]["value"] < 1))
+
+
+def test_beta_binomial_posterior_predictive_draws_counts_within_trials():
+    n = np.array([14, 20, 30])
+    posterior = {
+        "log_alpha_over_beta": np.array([-1.8, -1.5]),
+        "log_alpha_plus_beta": np.array([2.5, 3.0]),
+    }
+    draws = Predictive(models.counts_beta_binomial, posterior_samples=posterior)(
+        random.PRNGKey(0), n, 0.0, 1.0, 1.0
+    )
+    assert draws["y"].shape == (2, 3)
+    assert np.all((draws["y"] >= 0) & (draws["y"] <= n))
+
+
+def test_beta_binomial_hyperprior_is_bda3_eq_5_10():
+    # On (log(α/β), log(α+β)) the density is αβ(α+β)^(-5/2) (BDA3 §5.3): with θ fixed, the
+    # model's log density minus the beta and binomial terms must equal its log.
+    n, y, theta = np.array([14]), np.array([4]), np.array([0.3])
+    alpha, beta = 2.0, 7.0
+    params = {
+        "log_alpha_over_beta": np.log(alpha / beta),
+        "log_alpha_plus_beta": np.log(alpha + beta),
+        "theta": theta,
+    }
+    total, _ = log_density(models.counts_beta_binomial, (n, 0.0, 1.0, 1.0, y), {}, params)
+    log_beta_pdf = (
+        gammaln(alpha + beta)
+        - gammaln(alpha)
+        - gammaln(beta)
+        + (alpha - 1) * np.log(theta[0])
+        + (beta - 1) * np.log1p(-theta[0])
+    )
+    log_binomial = gammaln(15.0) - gammaln(5.0) - gammaln(11.0) + 4 * np.log(0.3) + 10 * np.log(0.7)
+    hyperprior = np.log(alpha * beta * (alpha + beta) ** -2.5)
+    np.testing.assert_allclose(total - log_beta_pdf - log_binomial, hyperprior, rtol=1e-12)
+
+
+def test_tau_distribution_rejects_an_unknown_family():
+    with pytest.raises(ValueError, match="tau_prior must be"):
+        models.tau_distribution("uniform", 1.0)
+
+
+# --- the runner ----------------------------------------------------------------------------------
+
+
+def test_warm_refit_with_new_values_and_prior_scales_does_not_recompile(schools, schools_fit):
+    y, sigma = schools
+    compiled = nuts.runner_cache_size()
+    refit = nuts.fit_normal_hierarchy(
+        y[::-1] + 3.0, sigma * 1.5, tau_scale=2.0, mu_prior=(1.0, 20.0), seed=7, **SMALL
+    )
+    assert nuts.runner_cache_size() == compiled
+    assert not np.array_equal(refit.samples["mu"], schools_fit.samples["mu"])
+
+
+def test_fit_shapes_and_summary_columns(schools_fit):
+    samples = schools_fit.samples
+    assert samples["mu"].shape == (2, 300)
+    assert samples["tau"].shape == (2, 300)
+    assert samples["theta"].shape == (2, 300, 8)
+    assert all(isinstance(draws, np.ndarray) for draws in samples.values())
+    assert schools_fit.diverging.shape == (2, 300)
+    assert isinstance(schools_fit.divergences, int)
+    summary = schools_fit.summary
+    assert list(summary.columns) == ["mean", "sd", "median", "5%", "95%", "n_eff", "r_hat"]
+    assert {"mu", "tau", "theta[0]", "theta[7]"} <= set(summary.index)
+    theta0 = samples["theta"][..., 0].ravel()
+    np.testing.assert_allclose(summary.loc["theta[0]", "mean"], theta0.mean())
+    np.testing.assert_allclose(summary.loc["theta[0]", "5%"], np.quantile(theta0, 0.05))
+    assert np.all(samples["tau"] > 0)
+
+
+def test_divergences_are_counted_and_few_in_the_noncentered_form(schools, schools_fit):
+    y, sigma = schools
+    centered = nuts.fit_normal_hierarchy(y, sigma, centered=True, seed=1, **SMALL)
+    assert centered.model == "estimates_partial_pooling_centered"
+    assert isinstance(centered.divergences, int)
+    # the centered funnel often diverges; how often depends on the seed, so only the count is checked
+    assert centered.divergences == int(centered.diverging.sum())
+    assert schools_fit.divergences == int(schools_fit.diverging.sum())
+    assert schools_fit.divergences <= 0.02 * schools_fit.diverging.size
+
+
+def test_complete_pooling_mean_matches_quadrature():
+    # μ ~ N(0, 10²), σ ~ Exponential(1), v_i ~ N(μ, σ²). Given σ, μ is normal with mean
+    # n v̄ s0² / (σ² + n s0²); p(σ | v) comes from v | σ ~ N(0, σ² I + s0² 11ᵀ), on a fine grid.
+    v, s0 = POOLING_VALUES, 10.0
+    n, v_bar = v.size, v.mean()
+    ss = np.sum((v - v_bar) ** 2)
+    sigma = np.linspace(1e-3, 40.0, 400_001)
+    log_post = (
+        -sigma
+        - (n - 1) * np.log(sigma)
+        - 0.5 * np.log(sigma**2 + n * s0**2)
+        - ss / (2 * sigma**2)
+        - n * v_bar**2 / (2 * (sigma**2 + n * s0**2))
+    )
+    weights = np.exp(log_post - log_post.max())
+    exact_mean = np.sum(weights * n * v_bar * s0**2 / (sigma**2 + n * s0**2)) / weights.sum()
+
+    fit = nuts.fit_pooling(
+        POOLING_VALUES, POOLING_GROUPS, regime="complete", num_chains=2, num_warmup=500,
+        num_samples=1000, seed=3,
+    )  # fmt: skip
+    assert fit.samples["mu"].shape == (2, 1000)
+    assert abs(fit.summary.loc["mu", "mean"] - exact_mean) < mc_tolerance(fit, "mu")
+    assert abs(exact_mean - 10.0) < 0.1  # the N(0, 10²) prior barely moves μ from v̄ = 10
+
+
+def test_no_pooling_runs_and_reports_its_divergences():
+    fit = nuts.fit_pooling(POOLING_VALUES, POOLING_GROUPS, regime="no", seed=4, **SMALL)
+    assert fit.model == "raw_no_pooling"
+    assert fit.samples["mu"].shape == (2, 300, 5)
+    assert fit.samples["sigma"].shape == (2, 300, 5)
+    assert isinstance(fit.divergences, int)
+    assert fit.divergences == int(fit.diverging.sum())
+
+
+def test_beta_binomial_hyperparameters_match_quadrature(rats):
+    # p(log(α/β), log(α+β) | y) ∝ αβ(α+β)^(-5/2) Π B(α+y_j, β+n_j-y_j) / B(α, β) on a grid that
+    # holds the mass (BDA3 eq. 5.8 and Fig. 5.3, widened).
+    y, n = rats
+    x, z = np.meshgrid(np.linspace(-3.0, -0.5, 301), np.linspace(0.0, 8.0, 401), indexing="ij")
+    alpha = np.exp(z) / (1.0 + np.exp(-x))
+    beta = np.exp(z) / (1.0 + np.exp(x))
+
+    def log_beta_fn(a, b):
+        return gammaln(a) + gammaln(b) - gammaln(a + b)
+
+    log_post = np.log(alpha) + np.log(beta) - 2.5 * z
+    for y_j, n_j in zip(y, n, strict=True):
+        log_post += np.asarray(
+            log_beta_fn(alpha + y_j, beta + n_j - y_j) - log_beta_fn(alpha, beta)
+        )
+    weights = np.exp(log_post - log_post.max())
+    weights /= weights.sum()
+    assert weights[:, -1].sum() < 1e-6 and weights[:, 0].sum() < 1e-6  # grid holds the mass
+
+    fit = nuts.fit_binomial_hierarchy(y, n, seed=5, **SMALL)
+    assert fit.samples["theta"].shape == (2, 300, 71)
+    for site, grid in (("log_alpha_over_beta", x), ("log_alpha_plus_beta", z)):
+        exact_mean = np.sum(weights * grid)
+        assert abs(fit.summary.loc[site, "mean"] - exact_mean) < mc_tolerance(fit, site)
+
+
+def test_progress_runs_in_chunks_with_the_same_transitions(schools):
+    y, sigma = schools
+    tiny = {"num_chains": 2, "num_warmup": 15, "num_samples": 15, "seed": 6}
+    single = nuts.fit_normal_hierarchy(y, sigma, **tiny)
+    fractions = []
+    chunked = nuts.fit_normal_hierarchy(y, sigma, progress=fractions.append, **tiny)
+    # Two compiled programs take the same transitions from the same key; only the rounding of
+    # their arithmetic differs, and over a few iterations that stays far below 1e-6.
+    for site, draws in single.samples.items():
+        np.testing.assert_allclose(chunked.samples[site], draws, rtol=1e-6, atol=1e-9)
+    np.testing.assert_array_equal(chunked.diverging, single.diverging)
+    assert fractions[0] == 0.0 and fractions[-1] == 1.0
+    assert np.all(np.diff(fractions) > 0)
+
+    compiled = nuts.runner_cache_size()
+    nuts.fit_normal_hierarchy(y + 1.0, sigma, tau_scale=3.0, progress=fractions.append, **tiny)
+    assert nuts.runner_cache_size() == compiled
+
+
+# --- argument checks -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"sigma": [15.0, -1.0, 16.0]}, r"sigma\[1\] is -1.0; it must be greater than 0"),
+        ({"sigma": [15.0, 10.0]}, "y and sigma must have the same length; got 3 and 2"),
+        ({"y": [28.0, np.nan, -3.0]}, r"y\[1\] is nan; every value must be finite"),
+        ({"y": [], "sigma": []}, "y must hold at least 1 value"),
+        ({"regime": "some"}, "regime must be one of 'no', 'complete', 'partial'; got 'some'"),
+        ({"tau_prior": "uniform"}, "tau_prior must be one of 'half_cauchy', 'half_normal'"),
+        ({"tau_scale": 0.0}, "tau_scale must be a finite number greater than 0"),
+        ({"mu_prior": (0.0, -5.0)}, "mu_prior sd must be a finite number greater than 0"),
+        ({"mu_prior": 5.0}, r"mu_prior must be a pair \(mean, sd\)"),
+        ({"centered": "yes"}, "centered must be True or False"),
+        ({"num_samples": 3}, "num_samples must be at least 4"),
+        ({"num_chains": 0}, "num_chains must be a whole number of at least 1"),
+        ({"seed": -1}, "seed must be a whole number of at least 0"),
+        ({"progress": 0.5}, "progress must be a callable"),
+    ],
+)
+def test_fit_normal_hierarchy_rejects_bad_arguments(kwargs, message):
+    args = {"y": [28.0, 8.0, -3.0], "sigma": [15.0, 10.0, 16.0], **kwargs}
+    with pytest.raises(ValueError, match=message):
+        nuts.fit_normal_hierarchy(args.pop("y"), args.pop("sigma"), **args)
+
+
+@pytest.mark.parametrize(
+    ("values", "group", "kwargs", "message"),
+    [
+        ([10.0, 12.0], [0, 0, 1], {}, "values and group must have the same length; got 2 and 3"),
+        ([10.0, np.inf], [0, 1], {}, r"values\[1\] is inf"),
+        ([], [], {}, "values must hold at least 1 value"),
+        ([10.0, 12.0], [0, 1.5], {}, r"group\[1\] is 1.5; group ids must be whole numbers"),
+        ([10.0, 12.0], [0, 2], {}, "group 1 has no values"),
+        ([10.0, 12.0], [0, 1], {"regime": "full"}, "regime must be one of"),
+        ([10.0, 12.0], [0, 1], {"tau_prior": "half_cauchy"}, "tau_prior must be one of"),
+        ([10.0, 12.0], [0, 1], {"sigma_rate": -1.0}, "sigma_rate must be a finite number"),
+    ],
+)
+def test_fit_pooling_rejects_bad_arguments(values, group, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        nuts.fit_pooling(values, group, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("y", "n", "kwargs", "message"),
+    [
+        ([4, 15], [14, 14], {}, r"y\[1\] is 15 but n\[1\] is 14"),
+        ([4, 1], [14], {}, "y and n must have the same length"),
+        ([4, 1], [14, 10], {"hierarchy": "gamma"}, "hierarchy must be one of 'beta'"),
+    ],
+)
+def test_fit_binomial_hierarchy_rejects_bad_arguments(y, n, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        nuts.fit_binomial_hierarchy(y, n, **kwargs)
