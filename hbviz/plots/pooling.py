@@ -1,0 +1,176 @@
+"""Levels of pooling (NumPyro tutorial): the data check, the estimates table and its figure.
+
+Layers as elsewhere: :func:`check_data` and :func:`group_codes` turn the editable table into the
+arrays that :func:`hbviz.nuts.fit_pooling` takes; :func:`pooling_estimates` turns the three fits'
+summary tables into one tidy table, one row per (observation, level of pooling);
+:func:`pooling_estimates_plot` draws it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from hbviz.plots.common import interval_plot
+from hbviz.plots.style import GREY, POOLING_COLORS, font_size, safe_labels
+
+__all__ = [
+    "MAX_OBSERVATIONS",
+    "check_data",
+    "group_codes",
+    "pooling_estimates",
+    "pooling_estimates_plot",
+]
+
+# No pooling has two parameters per observation, and every new number of observations compiles
+# the NUTS programs once more (several seconds): keep an edited table to a lecture-sized demo.
+MAX_OBSERVATIONS = 40
+
+SERIES = ("no pooling", "complete pooling", "partial pooling")
+
+
+def check_data(table: pd.DataFrame) -> None:
+    """Raise ``ValueError`` naming the row and column of the first problem in a (group, value) table.
+
+    Needs 2 to :data:`MAX_OBSERVATIONS` rows, a non-empty group name and a finite number in each.
+    """
+    missing = [c for c in ("group", "value") if c not in table.columns]
+    if missing:
+        raise ValueError(f"the table needs the columns 'group' and 'value'; {missing} missing")
+    n = len(table)
+    if not 2 <= n <= MAX_OBSERVATIONS:
+        raise ValueError(f"enter between 2 and {MAX_OBSERVATIONS} observations; found {n}")
+    for row, (name, value) in enumerate(zip(table["group"], table["value"], strict=True), 1):
+        if name is None or (isinstance(name, float) and np.isnan(name)) or not str(name).strip():
+            raise ValueError(f"row {row}, column 'group': empty; every observation needs a group")
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"row {row}, column 'value': {value!r} is not a number") from None
+        if not np.isfinite(number):
+            raise ValueError(f"row {row}, column 'value': {value!r}; expected a finite number")
+
+
+def group_codes(group: Sequence[object]) -> tuple[np.ndarray, list[str]]:
+    """Integer ids 0..G-1 in order of first appearance, and the group name of each id.
+
+    Returns
+    -------
+    codes : int array, shape (N,)
+    names : list of str, length G
+    """
+    codes, names = pd.factorize(pd.Series([str(g).strip() for g in group]), sort=False)
+    return codes.astype(np.int64), [str(n) for n in names]
+
+
+def pooling_estimates(
+    values: Sequence[float],
+    group: Sequence[object],
+    *,
+    no_pooling: pd.DataFrame,
+    complete_pooling: pd.DataFrame,
+    partial_pooling: pd.DataFrame,
+) -> pd.DataFrame:
+    """Each observation's estimate under the three levels of pooling, in one tidy table.
+
+    Parameters
+    ----------
+    values : array, shape (N,)
+        The observations.
+    group : sequence, length N
+        Their group names (coded as :func:`group_codes` codes them for the fit).
+    no_pooling, complete_pooling, partial_pooling : DataFrame
+        ``Fit.summary`` tables of :func:`hbviz.nuts.fit_pooling`: rows ``mu[i]`` (per observation),
+        ``mu`` (one), ``mu[g]`` (per group); columns ``mean``, ``5%``, ``95%``.
+
+    Returns
+    -------
+    DataFrame with 3N rows and columns ``observation`` (label, e.g. ``"#1 (a)"``), ``group``,
+    ``value``, ``series`` (level of pooling), ``estimate`` (posterior mean), ``lower`` and
+    ``upper`` (5% and 95% quantiles).
+    """
+    values = np.asarray(values, dtype=float)
+    codes, names = group_codes(group)
+    if codes.size != values.size:
+        raise ValueError(f"values and group differ in length: {values.size} and {codes.size}")
+    rows = {
+        "no pooling": [f"mu[{i}]" for i in range(values.size)],
+        "complete pooling": ["mu"] * values.size,
+        "partial pooling": [f"mu[{g}]" for g in codes],
+    }
+    tables = {
+        "no pooling": no_pooling,
+        "complete pooling": complete_pooling,
+        "partial pooling": partial_pooling,
+    }
+    pieces = []
+    for series in SERIES:
+        summary = tables[series]
+        absent = [r for r in dict.fromkeys(rows[series]) if r not in summary.index]
+        if absent:
+            raise ValueError(f"the {series} summary has no row {absent[0]!r}")
+        picked = summary.loc[rows[series]]
+        pieces.append(
+            pd.DataFrame(
+                {
+                    "observation": [f"#{i + 1} ({names[g]})" for i, g in enumerate(codes)],
+                    "group": [names[g] for g in codes],
+                    "value": values,
+                    "series": series,
+                    "estimate": picked["mean"].to_numpy(),
+                    "lower": picked["5%"].to_numpy(),
+                    "upper": picked["95%"].to_numpy(),
+                }
+            )
+        )
+    return pd.concat(pieces, ignore_index=True)
+
+
+def pooling_estimates_plot(
+    table: pd.DataFrame,
+    *,
+    value_title: str = "value",
+    title: str | None = None,
+    large_fonts: bool = False,
+) -> go.Figure:
+    """Forest plot of :func:`pooling_estimates`: one row per observation, the three levels side by
+    side (posterior mean and 90% interval), the observed value as a cross, and a dashed line at the
+    complete-pooling mean."""
+    for column in ("observation", "value", "series", "estimate", "lower", "upper"):
+        if column not in table.columns:
+            raise ValueError(f"table has no column {column!r}; it has {list(table.columns)}")
+    complete = table[table["series"] == "complete pooling"]["estimate"]
+    reference = float(complete.iloc[0]) if len(complete) else None
+    fig = interval_plot(
+        table,
+        group="observation",
+        series="series",
+        colors=POOLING_COLORS,
+        x_title=value_title,
+        interval_label="90% interval",
+        title=title,
+        large_fonts=large_fonts,
+        reference=reference,
+        reference_label=None if reference is None else f"complete pooling μ = {reference:.2f}",
+    )
+    observed = table.drop_duplicates("observation")
+    labels = safe_labels(observed["observation"])
+    fig.add_trace(
+        go.Scatter(
+            x=observed["value"],
+            y=np.arange(len(observed), dtype=float),
+            mode="markers",
+            name="observed value",
+            marker={"symbol": "x-thin", "size": 12, "line": {"width": 2, "color": GREY}},
+            customdata=labels,
+            hovertemplate="<b>%{customdata}</b><br>observed value %{x:.3g}<extra></extra>",
+        )
+    )
+    # the reference label sits under the legend at the top: move it to the foot of the line
+    for annotation in fig.layout.annotations:
+        annotation.update(yref="paper", y=0, yanchor="top", font={"size": font_size(large_fonts)})
+    fig.update_layout(legend_title_text=None, margin={"b": 40})
+    return fig

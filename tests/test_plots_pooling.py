@@ -1,0 +1,103 @@
+"""Levels-of-pooling helpers and figure, checked as tables and figure objects (no NUTS run)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hbviz.nuts import SUMMARY_COLUMNS
+from hbviz.plots import pooling, style
+
+VALUES = np.array([10.0, 12, 9, 11, 8])
+GROUPS = ["a", "a", "b", "b", "c"]
+
+
+def summary(rows: dict[str, float]) -> pd.DataFrame:
+    """A Fit.summary-shaped table whose mean is the given value and 5%/95% are mean -/+ 1."""
+    table = pd.DataFrame(
+        {c: 0.0 for c in SUMMARY_COLUMNS}, index=list(rows), columns=list(SUMMARY_COLUMNS)
+    )
+    table["mean"] = list(rows.values())
+    table["5%"] = table["mean"] - 1
+    table["95%"] = table["mean"] + 1
+    return table
+
+
+def summaries(groups=GROUPS):
+    n_groups = len(dict.fromkeys(groups))
+    return {
+        "no_pooling": summary({f"mu[{i}]": v - 0.1 for i, v in enumerate(VALUES)}),
+        "complete_pooling": summary({"mu": 9.9, "sigma": 1.6}),
+        "partial_pooling": summary({f"mu[{g}]": 20.0 + g for g in range(n_groups)} | {"tau": 1}),
+    }
+
+
+def test_group_codes_follow_first_appearance():
+    codes, names = pooling.group_codes(["b", "a", " b", "c"])
+    assert codes.tolist() == [0, 1, 0, 2]
+    assert names == ["b", "a", "c"]
+
+
+def test_pooling_estimates_puts_each_observation_under_each_level():
+    table = pooling.pooling_estimates(VALUES, GROUPS, **summaries())
+    assert len(table) == 3 * VALUES.size
+    by = table.set_index(["series", "observation"])["estimate"]
+    assert by["no pooling", "#2 (a)"] == pytest.approx(11.9)
+    assert by["complete pooling", "#5 (c)"] == pytest.approx(9.9)
+    # partial pooling: both observations of a group get that group's mean
+    assert by["partial pooling", "#1 (a)"] == by["partial pooling", "#2 (a)"] == 20.0
+    assert by["partial pooling", "#5 (c)"] == 22.0
+    assert np.all(table["lower"] < table["estimate"]) and np.all(table["estimate"] < table["upper"])
+
+
+def test_pooling_estimates_names_a_missing_summary_row():
+    parts = summaries()
+    parts["partial_pooling"] = summary({"mu[0]": 1.0})
+    with pytest.raises(ValueError, match=r"partial pooling summary has no row 'mu\[1\]'"):
+        pooling.pooling_estimates(VALUES, GROUPS, **parts)
+
+
+def test_plot_has_the_three_levels_side_by_side_and_the_data():
+    groups = ["<b>x</b>", "<b>x</b>", "b", "b", "c"]
+    table = pooling.pooling_estimates(VALUES, groups, **summaries(groups))
+    fig = pooling.pooling_estimates_plot(table, value_title="value (units)")
+    assert [t.name for t in fig.data] == [*pooling.SERIES, "observed value"]
+    for trace in fig.data[:3]:
+        assert trace.marker.color == style.POOLING_COLORS[trace.name]
+    assert fig.data[3].x.tolist() == VALUES.tolist()
+    assert fig.layout.xaxis.title.text == "value (units)"
+    assert fig.layout.yaxis.ticktext[0] == "#1 (&lt;b&gt;x&lt;/b&gt;)"  # user text is not markup
+    assert "<b>" not in "".join(fig.data[3].customdata)
+    assert "complete pooling μ = 9.90" in fig.layout.annotations[0].text
+    for trace in fig.data:
+        assert np.all(np.isfinite(np.asarray(trace.x, dtype=float)))
+        assert np.all(np.isfinite(np.asarray(trace.y, dtype=float)))
+    # one row per observation, the levels offset within it
+    assert np.all(np.asarray(fig.data[0].y) < np.asarray(fig.data[2].y))
+    large = pooling.pooling_estimates_plot(table, large_fonts=True)
+    assert large.layout.font.size > fig.layout.font.size
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        (pd.DataFrame({"group": ["a"], "value": [1.0]}), "between 2 and"),
+        (pd.DataFrame({"group": ["a", None], "value": [1.0, 2]}), "row 2, column 'group'"),
+        (pd.DataFrame({"group": ["a", " "], "value": [1.0, 2]}), "row 2, column 'group'"),
+        (pd.DataFrame({"group": ["a", "b"], "value": [1.0, np.nan]}), "row 2, column 'value'"),
+        (pd.DataFrame({"group": ["a", "b"], "value": [1.0, "x"]}), "'x' is not a number"),
+        (pd.DataFrame({"group": ["a", "b"]}), "columns 'group' and 'value'"),
+        (
+            pd.DataFrame({"group": ["a"] * 41, "value": np.zeros(41)}),
+            f"between 2 and {pooling.MAX_OBSERVATIONS}",
+        ),
+    ],
+)
+def test_check_data_names_the_row_and_column(table, message):
+    with pytest.raises(ValueError, match=message):
+        pooling.check_data(table)
+
+
+def test_check_data_accepts_the_lecture_data():
+    pooling.check_data(pd.DataFrame({"group": GROUPS, "value": VALUES}))
