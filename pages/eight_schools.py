@@ -1,0 +1,253 @@
+"""Eight schools (BDA3 §5.5): three levels of pooling, p(τ | y), shrinkage as τ moves, which school
+is best, a new school, and NUTS in the centered and non-centered forms."""
+
+import numpy as np
+import streamlit as st
+
+from hbviz import datasets, normal_normal, normal_pooling, summaries
+from hbviz.plots import eight_schools as figs
+from pages import _ui
+
+# Exact draws: the Monte Carlo error of a quantile is ~0.1 point, below the digits shown.
+DRAWS = 10_000
+PRIORS = {"uniform": "uniform (BDA3)", "half_cauchy": "half-Cauchy", "half_normal": "half-normal"}
+NUTS_DRAWS = (50, 100, 250, 500, 1000, 2000)
+DEFAULTS = dict(tau_prior="uniform", tau_scale=5.0, mu_on=False, mu_mean=0.0, mu_sd=5.0, tau=10.0)
+DEFAULTS |= dict(c=28.0, sigma_new=13.0, nuts=False, nuts_draws=500)
+UNIT = "coaching effect on SAT-V (points)"
+BIND = {"bind": "query-params"}
+
+_ui.page_intro(
+    "Eight schools: how much should the schools borrow from each other?",
+    "Each school's coaching effect y_j was estimated with a standard error σ_j. Compare no pooling, "
+    "complete pooling and the hierarchical model; look at **p(τ | y)**; then move **τ** in the "
+    "sidebar and watch every estimate slide toward the common mean, furthest for the largest "
+    "σ_j. Last, ask which school is best, and how sure we can be.",
+    r"y_j \mid \theta_j \sim \mathrm{N}(\theta_j, \sigma_j^2), \quad "
+    r"\theta_j \mid \mu, \tau \sim \mathrm{N}(\mu, \tau^2), \quad p(\mu, \tau) = p(\mu)\, p(\tau)",
+)
+large = _ui.large_fonts_toggle()
+_ui.reset_button(DEFAULTS, on_reset=lambda: _ui.reset_editable_data("data"))
+
+
+def plot(builder, *args, **kwargs) -> None:
+    _ui.show_figure(_ui.cached_figure(builder, *args, large_fonts=large, **kwargs))
+
+
+def table(frame, name: str, digits: int) -> None:
+    fmt = dict.fromkeys(frame.columns, f"%.{digits}f")
+    _ui.show_table(frame, file_name=f"eight_schools_{name}.csv", key=name, formats=fmt)
+
+
+sb = st.sidebar
+sb.header("Priors")
+tau_prior = sb.segmented_control(
+    "Prior on τ",
+    list(PRIORS),
+    default="uniform",
+    format_func=PRIORS.get,
+    required=True,
+    key="tau_prior",
+    **BIND,
+)
+tau_scale = sb.slider(
+    "Scale of the half-Cauchy / half-normal prior on τ",
+    0.5,
+    50.0,
+    5.0,
+    0.5,
+    key="tau_scale",
+    disabled=tau_prior == "uniform",
+    **BIND,
+)
+mu_on = sb.toggle("Normal prior on μ (otherwise flat)", key="mu_on", **BIND)
+mu_mean = sb.slider(
+    "Prior mean of μ", -30.0, 30.0, 0.0, 1.0, key="mu_mean", disabled=not mu_on, **BIND
+)
+mu_sd = sb.slider("Prior sd of μ", 1.0, 100.0, 5.0, 1.0, key="mu_sd", disabled=not mu_on, **BIND)
+mu_prior = (mu_mean, mu_sd) if mu_on else None
+
+st.header("1 · No pooling, complete pooling, partial pooling")
+left, right = st.columns([1, 2])
+with left:
+    st.caption(
+        "The data (BDA3 Table 5.2): estimated effect y and its standard error σ. Edit a value, "
+        "add or delete a school."
+    )
+    data = _ui.editable_data(
+        datasets.eight_schools(),
+        key="data",
+        validate=normal_pooling.check_estimates,
+        column_config={
+            "school": st.column_config.TextColumn("school", required=True, width="small"),
+            "y": st.column_config.NumberColumn("y", required=True, format="%.1f", width="small"),
+            "sigma": st.column_config.NumberColumn(
+                "σ", required=True, min_value=0.01, format="%.1f", width="small"
+            ),
+        },
+    )
+names = data["school"].astype(str).tolist()
+y, sigma = data["y"].to_numpy(float), data["sigma"].to_numpy(float)
+key_y, key_sigma = _ui.as_tuple(y), _ui.as_tuple(sigma)
+try:
+    post = _ui.normal_posterior(key_y, key_sigma, tau_prior, tau_scale, mu_prior, DRAWS)
+except ValueError as err:
+    _ui.show_problem(err)
+    st.stop()
+pooled, pooled_sd = normal_normal.complete_pooling(y, sigma)
+with right:
+    _ui.method_badge("exact")
+    cols = st.columns(3)
+    cols[0].metric("Complete pooling (τ = 0)", f"{pooled:.1f} ± {pooled_sd:.1f}")
+    cols[1].metric("Hierarchical: E(μ | y)", f"{post.mu.mean():.1f}")
+    cols[2].metric("Hierarchical: median of τ", f"{np.median(post.tau):.1f}")
+    plot(figs.pooling_forest, names, y, sigma, post.theta, x_title=UNIT)
+    st.caption(
+        "Points and 95% intervals: y_j ± 1.96 σ_j; the precision-weighted mean ± 1.96 × its "
+        "sd; the posterior median and 2.5–97.5% quantiles of θ_j."
+    )
+
+st.header("2 · How different are the schools? p(τ | y)")
+_ui.method_badge("exact")
+tau_max = normal_pooling.tau_axis_limit(post.tau)
+if st.session_state.get("tau", 0.0) > tau_max:  # the τ axis shrank after the data or prior changed
+    st.session_state["tau"] = tau_max
+sb.header("Conditional on τ")
+tau = sb.slider(
+    "τ for Figs. 5.6–5.7 and the shrinkage plot", 0.0, tau_max, 10.0, 0.5, key="tau", **BIND
+)
+plot(figs.tau_posterior_plot, post.tau_grid, post.tau_density, chosen_tau=tau, x_max=tau_max)
+lo, med, hi = np.quantile(post.tau, [0.025, 0.5, 0.975])
+st.caption(
+    f"BDA3 Fig. 5.5. Median of τ {med:.1f}, 95% interval {lo:.1f} to {hi:.1f}: τ near 0 "
+    "(complete pooling) is plausible, but so are values large enough to matter."
+)
+
+st.header(f"3 · Shrinkage given τ = {tau:g}")
+_ui.method_badge("exact")
+grid = np.linspace(0.0, tau_max, 301)
+cond = normal_normal.conditional_posterior(y, sigma, grid, mu_prior=mu_prior)
+at = normal_normal.conditional_posterior(y, sigma, tau, mu_prior=mu_prior)
+for col, curves, chosen, label in zip(
+    st.columns(2),
+    (cond.theta_mean, cond.theta_sd),
+    (at.theta_mean[0], at.theta_sd[0]),
+    ("E(θ_j | τ, y) (points)", "sd(θ_j | τ, y) (points)"),
+    strict=True,
+):
+    with col:
+        plot(
+            figs.conditional_plot,
+            grid,
+            curves,
+            names,
+            chosen_tau=tau,
+            chosen_values=chosen,
+            y_title=label,
+        )
+st.caption(
+    "BDA3 Figs. 5.6–5.7: at τ = 0 every school gets the pooled estimate; as τ grows each "
+    "goes back to its own y_j, and its sd to σ_j. Below: where each y_j moves at this τ."
+)
+plot(
+    figs.conditional_shrinkage_plot,
+    y,
+    at.theta_mean[0],
+    at.theta_sd[0],
+    names,
+    tau=tau,
+    mu_hat=float(at.mu_mean[0]),
+    x_title=UNIT,
+)
+
+st.header("4 · Posterior quantiles (BDA3 Table 5.3)")
+_ui.method_badge("exact")
+quantiles = normal_pooling.quantile_table(post, names)
+cols = st.columns(2)
+with cols[0]:
+    table(quantiles, "quantiles", 1)
+with cols[1]:
+    plot(figs.quantile_forest, quantiles.iloc[:-1], x_title=UNIT)
+
+st.header("5 · Which school is best?")
+_ui.method_badge("exact")
+sb.header("Questions")
+c = sb.slider("Threshold c for Pr(θ_j ≥ c)", -20.0, 60.0, 28.0, 1.0, key="c", **BIND)
+probs = normal_pooling.probability_table(post.theta, names, c)
+probs.columns = [f"Pr(θ_j ≥ {c:g})", "Pr(best)", "expected rank"]
+cols = st.columns([2, 3])
+with cols[0]:
+    table(probs, "probabilities", 3)
+with cols[1]:
+    plot(figs.probability_bars, names, probs.iloc[:, :2].to_dict("list"))
+plot(figs.pairwise_heatmap, summaries.pairwise_greater(post.theta), names)
+st.caption("Read along a row: the probability that this school's true effect beats the column's.")
+
+st.header("6 · A new school")
+_ui.method_badge("exact")
+sigma_new = sb.slider(
+    "Standard error σ_new of a new school's estimate", 1.0, 40.0, 13.0, 0.5, key="sigma_new", **BIND
+)
+pred = normal_normal.posterior_predictive(post, sigma, sigma_new=sigma_new, seed=1)
+cols = st.columns(2)
+with cols[0]:
+    plot(figs.predictive_plot, pred.theta_new, pred.y_new, sigma_new=sigma_new, x_title=UNIT)
+with cols[1]:
+    table(normal_pooling.predictive_table(pred), "new_school", 1)
+    st.caption(
+        "θ̃ ~ N(μ, τ²), averaged over the posterior of (μ, τ): where a new school's true effect "
+        "may lie. ỹ adds the measurement error σ_new: what its study would report."
+    )
+
+st.header("7 · NUTS: centered against non-centered")
+_ui.method_badge("MCMC")
+sb.header("NUTS")
+run = sb.toggle("Run NUTS (4 chains, both forms)", key="nuts", **BIND)
+n = sb.select_slider(
+    "NUTS draws per chain (and as many warm-up)", NUTS_DRAWS, 500, key="nuts_draws", **BIND
+)
+pri = normal_pooling.nuts_priors(tau_prior, tau_scale, mu_prior)
+st.markdown(
+    f"NUTS needs proper priors, so here τ ~ {PRIORS[pri.tau_prior]}(0, {pri.tau_scale:g}) and "
+    f"μ ~ N({pri.mu_prior[0]:g}, {pri.mu_prior[1]:g}²)"
+    + (", standing in for the page's improper priors" if pri.substituted else "")
+    + ". The exact p(τ | y) it is compared with is computed under these same priors."
+)
+if not run:
+    st.info(
+        "Switch on **Run NUTS** in the sidebar to fit both forms (a few seconds the first time)."
+    )
+    st.stop()
+try:
+    fits = {}
+    for form, centered in (("centered", True), ("non-centered", False)):
+        with st.spinner(f"NUTS, {form} form: 4 chains × {n} draws…", show_time=True):
+            fits[form] = _ui.normal_nuts_fit(key_y, key_sigma, centered, *pri[:3], 4, n, n)
+    exact = _ui.normal_posterior(key_y, key_sigma, *pri[:3], DRAWS)
+except ValueError as err:
+    _ui.show_problem(err)
+    st.stop()
+for col, (form, fit) in zip(st.columns(2), fits.items(), strict=True):
+    with col:
+        st.subheader(f"{form.capitalize()} form")
+        _ui.nuts_diagnostics(fit)
+plot(
+    figs.tau_marginal_comparison,
+    {f"NUTS, {form}": fit.samples["tau"] for form, fit in fits.items()},
+    exact.tau_grid,
+    exact.tau_density,
+    x_max=normal_pooling.tau_axis_limit(exact.tau),
+)
+plot(
+    figs.funnel_plot,
+    {
+        form: (fit.samples["theta"][..., 0], fit.samples["tau"], fit.diverging)
+        for form, fit in fits.items()
+    },
+    group_label=names[0],
+)
+st.caption(
+    "The centered form samples θ_j ~ N(μ, τ²) directly: at small τ the posterior narrows into a "
+    "funnel whose neck NUTS cannot follow, so transitions diverge (red) and small τ is "
+    "under-sampled. The non-centered form samples θ_j = μ + τ·η_j, η_j ~ N(0, 1): no funnel."
+)
