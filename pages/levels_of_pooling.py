@@ -12,13 +12,10 @@ from pages import _ui
 
 @st.cache_data(max_entries=48, show_spinner=False)
 def pooling_fit(values, group, regime, centered, num_chains, num_samples, seed) -> nuts.Fit:
-    """Cached NUTS fit (tuples and scalars as keys) with a progress bar while it runs.
-
-    The bar is made inside the cached function because Streamlit replays a cached function's
-    elements on a hit; it is emptied at the end, so a hit shows nothing and returns at once.
-    """
+    # The bar lives inside the cached function (Streamlit replays its elements on a hit) and is
+    # emptied at the end, so a hit shows nothing and returns at once.
     label = f"NUTS, {regime} pooling"
-    bar = st.progress(0.0, text=f"{label}: compiling or starting")
+    bar = st.progress(0.0, text=f"{label}: starting (a new size compiles for a few seconds)")
     started = time.perf_counter()
 
     def progress(fraction: float) -> None:
@@ -51,10 +48,8 @@ MODELS = {
     r"\ \mu_g \sim \mathcal N(\mu_\text{pop}, \tau^2),\ \sigma \sim \operatorname{Exp}(1),"
     r"\ y_i \sim \mathcal N(\mu_{g[i]}, \sigma^2)",
 }
-FORMATS = dict.fromkeys(["mean", "sd", "median", "5%", "95%"], "%.2f") | {
-    "n_eff": "%.0f",
-    "r_hat": "%.3f",
-}
+FORMATS = dict.fromkeys(["mean", "sd", "median", "5%", "95%"], "%.2f") | {"n_eff": "%.0f"}
+FORMATS["r_hat"] = "%.3f"
 
 _ui.page_intro(
     "Levels of pooling",
@@ -63,8 +58,7 @@ _ui.page_intro(
     "a shared population. Watch how far each estimate moves from its value, and the divergence "
     "counts: the no-pooling model cannot be sampled reliably, the centered partial one barely.",
     r"\text{partial pooling: } y_i \sim \mathcal N(\mu_{g[i]}, \sigma^2),\quad "
-    r"\mu_g \sim \mathcal N(\mu_\text{pop}, \tau^2)\quad"
-    r"(\tau \to \infty: \text{no pooling};\ \tau = 0: \text{complete pooling})",
+    r"\mu_g \sim \mathcal N(\mu_\text{pop}, \tau^2)",
 )
 
 st.sidebar.header("NUTS")
@@ -111,17 +105,20 @@ INDEX_NOTES = {
     + "; `mu_pop`, `tau`: the population; `sigma`: the noise sd.",
 }
 WHY = {
-    "no pooling": "**Why it diverges.** Each pair (μ_i, σ_i) sees one value y_i, and one value "
-    "cannot separate a mean from a noise sd: μ_i = y_i with tiny noise and μ_i a little off "
-    "with more noise fit it equally well. So σ_i learns almost nothing (its rows stay near the "
-    "Exp(1) prior's mean of 1) while μ_i is held within about σ_i of y_i: a **funnel**, wide at "
-    "large σ_i, narrowing to a neck as σ_i → 0 and μ_i → y_i. NUTS uses one step size for the "
-    "whole funnel; in the neck it is far too big, the simulated trajectory blows up (a "
-    "divergence) and the neck goes under-explored. More draws do not cure this; more values per "
-    "(μ_i, σ_i), or one σ shared by all values (complete or partial pooling), does.",
-    "partial pooling": "With three groups τ is poorly determined, and the centered form has the "
-    "same funnel between τ and the μ_g. The non-centered form samples z_g = (μ_g − μ_pop)/τ, "
-    "which is N(0, 1) whatever τ: toggle it in the sidebar and compare the divergences.",
+    "no pooling": r"**Why it diverges.** Each pair $(\mu_i, \sigma_i)$ sees one value $y_i$, and "
+    r"one value cannot separate a mean from a noise sd: $\mu_i = y_i$ with tiny noise and "
+    r"$\mu_i$ a little off with more noise fit it equally well. So $\sigma_i$ learns almost "
+    r"nothing (its rows stay near the Exp(1) prior's mean of 1) while $\mu_i$ is held within "
+    r"about $\sigma_i$ of $y_i$: a **funnel**, wide at large $\sigma_i$, narrowing to a neck as "
+    r"$\sigma_i \to 0,\ \mu_i \to y_i$. NUTS uses one step size for the whole funnel; in the "
+    r"neck it is far too big, the simulated trajectory blows up (a divergence) and the neck goes "
+    r"under-explored. More draws do not cure this; more values per $(\mu_i, \sigma_i)$, or one "
+    r"$\sigma$ shared by all values (complete or partial pooling), does.",
+    "partial pooling": f"With few groups (here {len(names)}) "
+    + r"$\tau$ is poorly determined, and the centered form has the same funnel between $\tau$ "
+    r"and the $\mu_g$. The non-centered form samples $z_g = (\mu_g - \mu_\text{pop})/\tau$, "
+    r"which is $\mathcal N(0, 1)$ whatever $\tau$: toggle it in the sidebar and compare the "
+    r"divergences.",
 }
 
 fits = {}
@@ -142,27 +139,27 @@ with plot_col:
         data["group"],
         **{name.replace(" ", "_"): fit.summary for name, fit in fits.items()},
     )
-    _ui.show_figure(
-        pooling.pooling_estimates_plot(
-            table, value_title="value (units of the data)", large_fonts=large
-        ),
-        key="pooling-estimates",
+    figure = _ui.cached_figure(
+        pooling.pooling_estimates_plot, table, value_title="value (data units)", large_fonts=large
     )
+    _ui.show_figure(figure, key="pooling-estimates")
     st.caption(
-        "Posterior means and 90% intervals (5%–95%). No pooling: μ_i of each value; complete "
-        "pooling: the one μ; partial pooling: the mean μ_g of the value's group."
+        r"Posterior means and 90% intervals (5%–95%). No pooling: $\mu_i$ of each value; "
+        r"complete pooling: the one $\mu$; partial pooling: the mean $\mu_g$ of the value's group."
     )
 
 for name, fit in fits.items():
     st.divider()
     form = {"partial pooling": " (non-centered)" if noncentered else " (centered)"}.get(name, "")
     st.subheader(name.capitalize() + form)
-    left, right = st.columns([1, 1.3])
+    _ui.method_badge("MCMC")
+    st.latex(MODELS[name])
+    left, right = st.columns([1, 1.9])
     with left:
-        _ui.method_badge("MCMC")
-        st.latex(MODELS[name])
         _ui.nuts_diagnostics(fit)
-    with right:
+    # keyed by form and size, so a changed table is drawn afresh with its index column re-sized
+    table_key = f"table-{name}{form}-{len(fit.summary)}"
+    with right, st.container(key="".join(c if c.isalnum() else "-" for c in table_key)):
         _ui.show_table(
             fit.summary,
             file_name=f"{name.replace(' ', '_')}_summary.csv",

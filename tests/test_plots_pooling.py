@@ -62,15 +62,20 @@ def test_plot_has_the_three_levels_side_by_side_and_the_data():
     groups = ["<b>x</b>", "<b>x</b>", "b", "b", "c"]
     table = pooling.pooling_estimates(VALUES, groups, **summaries(groups))
     fig = pooling.pooling_estimates_plot(table, value_title="value (units)")
-    assert [t.name for t in fig.data] == [*pooling.SERIES, "observed value"]
+    assert [t.name for t in fig.data] == [
+        *pooling.SERIES,
+        "observed value",
+        "complete pooling mean 9.90",
+    ]
     for trace in fig.data[:3]:
         assert trace.marker.color == style.POOLING_COLORS[trace.name]
     assert fig.data[3].x.tolist() == VALUES.tolist()
     assert fig.layout.xaxis.title.text == "value (units)"
     assert fig.layout.yaxis.ticktext[0] == "#1 (&lt;b&gt;x&lt;/b&gt;)"  # user text is not markup
     assert "<b>" not in "".join(fig.data[3].customdata)
-    assert "complete pooling μ = 9.90" in fig.layout.annotations[0].text
-    for trace in fig.data:
+    assert fig.layout.shapes[0].x0 == 9.9  # the dashed line at the complete-pooling mean
+    assert not fig.layout.annotations
+    for trace in fig.data[:4]:
         assert np.all(np.isfinite(np.asarray(trace.x, dtype=float)))
         assert np.all(np.isfinite(np.asarray(trace.y, dtype=float)))
     # one row per observation, the levels offset within it

@@ -15,7 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from hbviz.plots.common import interval_plot
-from hbviz.plots.style import GREY, POOLING_COLORS, font_size, safe_labels
+from hbviz.plots.style import GREY, POOLING_COLORS, safe_labels
 
 __all__ = [
     "MAX_OBSERVATIONS",
@@ -153,8 +153,6 @@ def pooling_estimates_plot(
         interval_label="90% interval",
         title=title,
         large_fonts=large_fonts,
-        reference=reference,
-        reference_label=None if reference is None else f"complete pooling μ = {reference:.2f}",
     )
     observed = table.drop_duplicates("observation")
     labels = safe_labels(observed["observation"])
@@ -169,8 +167,20 @@ def pooling_estimates_plot(
             hovertemplate="<b>%{customdata}</b><br>observed value %{x:.3g}<extra></extra>",
         )
     )
-    # the reference label sits under the legend at the top: move it to the foot of the line
-    for annotation in fig.layout.annotations:
-        annotation.update(yref="paper", y=0, yanchor="top", font={"size": font_size(large_fonts)})
-    fig.update_layout(legend_title_text=None, margin={"b": 40})
+    if reference is not None:
+        # the dashed line is explained in the legend: a label on the plot would collide with the
+        # legend above it or the tick labels below it
+        fig.add_vline(x=reference, line={"dash": "dash", "color": GREY})
+        fig.add_trace(
+            go.Scatter(
+                x=[None],
+                y=[None],
+                mode="lines",
+                name=f"complete pooling mean {reference:.2f}",
+                line={"dash": "dash", "color": GREY},
+                hoverinfo="skip",
+            )
+        )
+    # three intervals per row need more room than the shared forest plot gives one
+    fig.update_layout(legend_title_text=None, height=min(140 + 55 * len(observed), 1400))
     return fig
