@@ -26,6 +26,7 @@ _ui.page_intro(
     r"y_j \mid \theta_j \sim \mathrm{N}(\theta_j, \sigma_j^2), \quad "
     r"\theta_j \mid \mu, \tau \sim \mathrm{N}(\mu, \tau^2), \quad p(\mu, \tau) = p(\mu)\, p(\tau)",
 )
+sb = st.sidebar
 large = _ui.large_fonts_toggle()
 _ui.reset_button(DEFAULTS, on_reset=lambda: _ui.reset_editable_data("data"))
 
@@ -34,12 +35,16 @@ def plot(builder, *args, **kwargs) -> None:
     _ui.show_figure(_ui.cached_figure(builder, *args, large_fonts=large, **kwargs))
 
 
+def slider(key: str, label: str, low: float, high: float, step: float, **kwargs) -> float:
+    """A sidebar slider kept in the URL that starts at (and resets to) the lecture's value."""
+    return sb.slider(label, low, high, DEFAULTS[key], step, key=key, **BIND, **kwargs)
+
+
 def table(frame, name: str, digits: int) -> None:
     fmt = dict.fromkeys(frame.columns, f"%.{digits}f")
     _ui.show_table(frame, file_name=f"eight_schools_{name}.csv", key=name, formats=fmt)
 
 
-sb = st.sidebar
 sb.header("Priors")
 tau_prior = sb.segmented_control(
     "Prior on τ",
@@ -50,21 +55,17 @@ tau_prior = sb.segmented_control(
     key="tau_prior",
     **BIND,
 )
-tau_scale = sb.slider(
+tau_scale = slider(
+    "tau_scale",
     "Scale of the half-Cauchy / half-normal prior on τ",
     0.5,
     50.0,
-    5.0,
     0.5,
-    key="tau_scale",
     disabled=tau_prior == "uniform",
-    **BIND,
 )
 mu_on = sb.toggle("Normal prior on μ (otherwise flat)", key="mu_on", **BIND)
-mu_mean = sb.slider(
-    "Prior mean of μ", -30.0, 30.0, 0.0, 1.0, key="mu_mean", disabled=not mu_on, **BIND
-)
-mu_sd = sb.slider("Prior sd of μ", 1.0, 100.0, 5.0, 1.0, key="mu_sd", disabled=not mu_on, **BIND)
+mu_mean = slider("mu_mean", "Prior mean of μ", -30.0, 30.0, 1.0, disabled=not mu_on)
+mu_sd = slider("mu_sd", "Prior sd of μ", 1.0, 100.0, 1.0, disabled=not mu_on)
 mu_prior = (mu_mean, mu_sd) if mu_on else None
 
 st.header("1 · No pooling, complete pooling, partial pooling")
@@ -113,9 +114,7 @@ tau_max = normal_pooling.tau_axis_limit(post.tau)
 if st.session_state.get("tau", 0.0) > tau_max:  # the τ axis shrank after the data or prior changed
     st.session_state["tau"] = tau_max
 sb.header("Conditional on τ")
-tau = sb.slider(
-    "τ for Figs. 5.6–5.7 and the shrinkage plot", 0.0, tau_max, 10.0, 0.5, key="tau", **BIND
-)
+tau = slider("tau", "τ for Figs. 5.6–5.7 and the shrinkage plot", 0.0, tau_max, 0.5)
 plot(figs.tau_posterior_plot, post.tau_grid, post.tau_density, chosen_tau=tau, x_max=tau_max)
 lo, med, hi = np.quantile(post.tau, [0.025, 0.5, 0.975])
 st.caption(
@@ -172,7 +171,7 @@ with cols[1]:
 st.header("5 · Which school is best?")
 _ui.method_badge("exact")
 sb.header("Questions")
-c = sb.slider("Threshold c for Pr(θ_j ≥ c)", -20.0, 60.0, 28.0, 1.0, key="c", **BIND)
+c = slider("c", "Threshold c for Pr(θ_j ≥ c)", -20.0, 60.0, 1.0)
 probs = normal_pooling.probability_table(post.theta, names, c)
 probs.columns = [f"Pr(θ_j ≥ {c:g})", "Pr(best)", "expected rank"]
 cols = st.columns([2, 3])
@@ -185,9 +184,7 @@ st.caption("Read along a row: the probability that this school's true effect bea
 
 st.header("6 · A new school")
 _ui.method_badge("exact")
-sigma_new = sb.slider(
-    "Standard error σ_new of a new school's estimate", 1.0, 40.0, 13.0, 0.5, key="sigma_new", **BIND
-)
+sigma_new = slider("sigma_new", "Standard error σ_new of a new school's estimate", 1.0, 40.0, 0.5)
 pred = normal_normal.posterior_predictive(post, sigma, sigma_new=sigma_new, seed=1)
 cols = st.columns(2)
 with cols[0]:
@@ -204,7 +201,11 @@ _ui.method_badge("MCMC")
 sb.header("NUTS")
 run = sb.toggle("Run NUTS (4 chains, both forms)", key="nuts", **BIND)
 n = sb.select_slider(
-    "NUTS draws per chain (and as many warm-up)", NUTS_DRAWS, 500, key="nuts_draws", **BIND
+    "NUTS draws per chain (and as many warm-up)",
+    NUTS_DRAWS,
+    DEFAULTS["nuts_draws"],
+    key="nuts_draws",
+    **BIND,
 )
 pri = normal_pooling.nuts_priors(tau_prior, tau_scale, mu_prior)
 st.markdown(

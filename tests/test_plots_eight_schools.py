@@ -97,7 +97,8 @@ def test_conditional_shrinkage_plot_draws_an_arrow_from_each_estimate():
     fig = figs.conditional_shrinkage_plot(
         Y, at.theta_mean[0], at.theta_sd[0], NAMES, tau=5.0, mu_hat=float(at.mu_mean[0])
     )
-    raw, shrunk = fig.data
+    raw, shrunk, mean_line = fig.data
+    assert mean_line.name == f"E(μ | τ, y) = {at.mu_mean[0]:.1f}"
     np.testing.assert_allclose(raw.x, Y)
     np.testing.assert_allclose(shrunk.x, at.theta_mean[0])
     arrows = [a for a in fig.layout.annotations if a.showarrow]

@@ -312,20 +312,18 @@ def conditional_shrinkage_plot(
         for row, start, end in zip(rows, y, mean, strict=True)
         if abs(end - start) > 1e-9 and len(labels) <= 50
     ]
-    mean_label = {
-        "x": mu_hat,
-        "y": 1,
-        "xref": "x",
-        "yref": "paper",
-        "text": f"E(μ | τ, y) = {mu_hat:.1f}",
-        "showarrow": False,
-        "xanchor": "left",
-        "yanchor": "bottom",
-        "font": {"color": GREY},
-    }
-    fig.update_layout(
-        annotations=[*arrows, mean_label], shapes=[_vertical_line(mu_hat, GREY, "dash")]
+    # E(μ | τ, y) as a legend entry rather than a text label, which would sit on the legend.
+    fig.add_trace(
+        go.Scatter(
+            x=[mu_hat, mu_hat],
+            y=[-0.5, len(labels) - 0.5],
+            mode="lines",
+            name=f"E(μ | τ, y) = {mu_hat:.1f}",
+            line={"color": GREY, "dash": "dash", "width": 1.5},
+            hoverinfo="skip",
+        )
     )
+    fig.update_layout(annotations=arrows)
     apply_layout(fig, title=title, x_title=x_title, large_fonts=large_fonts)
     fig.update_yaxes(tickvals=rows, ticktext=labels, autorange="reversed", showgrid=False)
     fig.update_layout(height=max(320, min(36 * len(labels) + 160, 900)))
