@@ -1,0 +1,99 @@
+"""The drug-trial page in AppTest: BDA3's empirical-Bayes numbers, controls that change the view."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import numpy as np
+import pytest
+
+PAGE = "pages/drug_trial.py"
+
+
+def metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def figures(at) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def array(value) -> np.ndarray:
+    """A figure-JSON array: a list, or Plotly's typed array {"dtype": ..., "bdata": base64}."""
+    if isinstance(value, dict):
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+    return np.asarray(value)
+
+
+def current_table(at):
+    return next(df.value for df in at.dataframe if "analysis" in (df.value.index.name or ""))
+
+
+def test_lecture_values_are_shown(app_page):
+    at = app_page(PAGE)
+    assert not at.exception
+    shown = metrics(at)
+    # BDA3 §5.1 / the lecture: prior Beta(1.4, 8.6), posterior Beta(5.4, 18.6), mean 0.223, sd 0.083
+    assert shown["prior"] == "Beta(1.4, 8.6)"
+    assert shown["posterior"] == "Beta(5.4, 18.6)"
+    assert shown["posterior mean of θ"] == "0.223"
+    assert shown["posterior sd of θ"] == "0.083"
+    assert any("standard deviation" in c.value and '"var"' in c.value for c in at.caption)
+    # full Bayes: E(α|y) ≈ 2.4, E(β|y) ≈ 14.3, E(α/(α+β)|y) ≈ 0.14 (grid sums, no MC error)
+    assert float(shown["E(α | y)"]) == pytest.approx(2.4, abs=0.05)
+    assert float(shown["E(β | y)"]) == pytest.approx(14.3, abs=0.2)
+    assert float(shown["E(α/(α+β) | y)"]) == pytest.approx(0.144, abs=0.002)
+    table = current_table(at)
+    assert list(table.index) == ["independent", "empirical Bayes", "full Bayes"]
+    assert table.loc["empirical Bayes", "mean"] == pytest.approx(0.2234, abs=5e-4)
+    # pooling pulls 4/14 = 0.286 down toward the historical rates
+    assert table.loc["full Bayes", "mean"] < 4 / 14 < table.loc["independent", "mean"] + 0.05
+    history, contour, current, intervals = figures(at)
+    assert [t["name"] for t in history["data"]] == [
+        "70 historical rates",
+        "fitted prior Beta(1.4, 8.6)",
+    ]
+    assert [t["type"] for t in contour["data"]] == ["contour", "scattergl"]
+    assert [t["name"] for t in current["data"]] == ["independent", "empirical Bayes", "full Bayes"]
+    # Fig. 5.4: the 45° line, 70 historical experiments and the current one
+    assert array(intervals["data"][1]["x"]).size == 70
+    assert array(intervals["data"][2]["x"]).size == 1
+    for trace in intervals["data"][1:]:
+        assert np.all(np.isfinite(array(trace["x"]))) and np.all(np.isfinite(array(trace["y"])))
+
+
+def test_moving_the_current_y_changes_the_posterior(app_page):
+    at = app_page(PAGE)
+    before = current_table(at)
+    curves_before = array(figures(at)[2]["data"][1]["y"])
+    at.number_input(key="current_y").set_value(9).run()
+    assert not at.exception
+    shown = metrics(at)
+    assert shown["posterior"] == "Beta(10.4, 13.6)"
+    assert float(shown["posterior mean of θ"]) == pytest.approx(10.356 / 23.971, abs=1e-3)
+    after = current_table(at)
+    assert after.loc["full Bayes", "mean"] > before.loc["full Bayes", "mean"] + 0.1
+    curves_after = array(figures(at)[2]["data"][1]["y"])
+    assert not np.allclose(curves_after, curves_before)
+
+
+def test_moving_n_changes_the_posterior(app_page):
+    at = app_page(PAGE)
+    at.number_input(key="current_n").set_value(40).run()
+    assert not at.exception
+    assert metrics(at)["posterior"] == "Beta(5.4, 44.6)"
+
+
+def test_y_above_n_is_a_message_not_a_crash(app_page):
+    at = app_page(PAGE, query={"current_y": "20"})
+    assert not at.exception
+    assert any("y cannot exceed n" in e.value for e in at.error)
+    assert not at.get("plotly_chart")
+
+
+def test_reset_restores_the_lecture_values(app_page):
+    at = app_page(PAGE, query={"current_y": "0", "current_n": "30"})
+    assert metrics(at)["posterior"] == "Beta(1.4, 38.6)"
+    at.button[0].click().run()
+    assert metrics(at)["posterior"] == "Beta(5.4, 18.6)"
