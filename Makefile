@@ -33,5 +33,11 @@ format: $(VENV)/.dev-installed
 bench: $(VENV)/.dev-installed
 	$(PY) bench/run.py
 
+# Refresh the README's screenshots from a run of the browser tests.
+screenshots: $(VENV)/.dev-installed
+	$(PY) -m pytest -m browser -k every_page_loads
+	mkdir -p docs/screenshots
+	cp tests/screenshots/*.png docs/screenshots/
+
 clean:
 	rm -rf $(VENV) .jax_cache .pytest_cache .ruff_cache

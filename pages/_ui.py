@@ -1,0 +1,320 @@
+"""Streamlit glue shared by the pages: cached calls into hbviz, common widgets, the method badge.
+
+With the page scripts, this is the only code that imports Streamlit. Everything cached here is
+keyed by tuples and scalars (Streamlit cannot hash JAX arrays) and bounded by ``max_entries``, so a
+long lecture does not grow the server's memory without end.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from hbviz import beta_binomial, export, normal_normal, nuts
+
+# ---------------------------------------------------------------------------------------------
+# Cached computations. Arguments are tuples/scalars so that Streamlit hashes them cheaply and
+# exactly; results are NumPy/pandas, which it can pickle.
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def normal_posterior(
+    y: tuple[float, ...],
+    sigma: tuple[float, ...],
+    tau_prior: str = "uniform",
+    tau_scale: float = 5.0,
+    mu_prior: tuple[float, float] | None = None,
+    draws: int = 4000,
+    seed: int = 0,
+) -> normal_normal.NormalPosterior:
+    return normal_normal.sample_posterior(
+        np.array(y),
+        np.array(sigma),
+        tau_prior=tau_prior,
+        tau_scale=tau_scale,
+        mu_prior=mu_prior,
+        draws=draws,
+        seed=seed,
+    )
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def beta_binomial_posterior(
+    y: tuple[int, ...], n: tuple[int, ...], draws: int = 4000, seed: int = 0
+) -> beta_binomial.BetaBinomialPosterior:
+    return beta_binomial.sample_posterior(np.array(y), np.array(n), draws=draws, seed=seed)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def normal_nuts_fit(
+    y: tuple[float, ...],
+    sigma: tuple[float, ...],
+    centered: bool,
+    tau_prior: str,
+    tau_scale: float,
+    mu_prior: tuple[float, float],
+    num_chains: int,
+    num_warmup: int,
+    num_samples: int,
+    seed: int = 0,
+) -> nuts.Fit:
+    return nuts.fit_normal_hierarchy(
+        np.array(y),
+        np.array(sigma),
+        centered=centered,
+        tau_prior=tau_prior,
+        tau_scale=tau_scale,
+        mu_prior=mu_prior,
+        num_chains=num_chains,
+        num_warmup=num_warmup,
+        num_samples=num_samples,
+        seed=seed,
+    )
+
+
+def with_spinner(message: str, compute: Callable, *args, **kwargs):
+    """Run a (cached) computation under a spinner naming what is being done."""
+    with st.spinner(message, show_time=True):
+        return compute(*args, **kwargs)
+
+
+# ---------------------------------------------------------------------------------------------
+# Page furniture.
+
+
+def _through_the_router() -> None:
+    """Make sure the page runs inside app.py's st.navigation, even on a server's first request.
+
+    Streamlit decides once per process, before any script runs, whether the app is an old-style
+    multipage app: a folder named ``pages/`` beside app.py makes it one until app.py has called
+    st.navigation. A direct link as the very first request of a fresh server would then run the
+    page script alone (no page config, a sidebar listing every file). Clearing that flag and
+    rerunning sends the request through the router. Checked by the browser tests.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+def page_intro(title: str, look_for: str, model_latex: str | None = None) -> None:
+    """Title, what to look at, and the model written out."""
+    _through_the_router()
+    st.title(title)
+    st.markdown(look_for)
+    if model_latex:
+        st.latex(model_latex)
+
+
+def large_fonts_toggle() -> bool:
+    """Sidebar switch to projector-sized fonts in every figure; kept in the URL."""
+    return st.sidebar.toggle(
+        "Large fonts (projector)", key="large", bind="query-params", help="Bigger text in plots."
+    )
+
+
+def reset_button(defaults: Mapping[str, object], *, on_reset: Callable[[], None] | None = None):
+    """A sidebar button that puts every control back to the lecture's values.
+
+    Bound widgets drop their query parameter when they hold the default again, so the URL is
+    clean after a reset.
+    """
+
+    def reset() -> None:
+        for key, value in defaults.items():
+            st.session_state[key] = value
+        if on_reset is not None:
+            on_reset()
+
+    st.sidebar.button("Reset to the lecture's values", on_click=reset, width="stretch")
+
+
+def method_badge(kind: str) -> None:
+    """Say whether a panel is computed exactly or by MCMC."""
+    if kind == "exact":
+        st.badge(
+            "exact",
+            icon=":material/functions:",
+            color="green",
+            help="Closed form or exact draws from the posterior (grid + conjugate conditionals).",
+        )
+    elif kind == "MCMC":
+        st.badge(
+            "MCMC",
+            icon=":material/casino:",
+            color="orange",
+            help="NumPyro NUTS draws: approximate, check the diagnostics.",
+        )
+    else:
+        raise ValueError(f"kind must be 'exact' or 'MCMC'; got {kind!r}")
+
+
+def nuts_diagnostics(fit: nuts.Fit, *, label: str = "") -> None:
+    """Divergences, worst R-hat and smallest n_eff, with a warning when they call for one."""
+    summary = fit.summary
+    worst_rhat = float(np.nanmax(summary["r_hat"]))
+    least_ess = float(np.nanmin(summary["n_eff"]))
+    cols = st.columns(3)
+    cols[0].metric(f"{label}divergences", f"{fit.divergences:d}")
+    cols[1].metric(f"{label}max R-hat", f"{worst_rhat:.3f}")
+    cols[2].metric(f"{label}min n_eff", f"{least_ess:,.0f}")
+    problems = []
+    if fit.divergences > 0:
+        problems.append(
+            f"{fit.divergences} divergent transitions: the sampler could not follow the "
+            "posterior's geometry, so these draws may be biased"
+        )
+    if worst_rhat > 1.01:
+        problems.append(f"R-hat up to {worst_rhat:.3f} (> 1.01): the chains disagree")
+    if problems:
+        st.warning("; ".join(problems) + ".", icon=":material/warning:")
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def plain(text: object) -> str:
+    """Escape Markdown so that text from users shows as typed in st.error/st.markdown."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+
+
+def show_problem(err: Exception, *, prefix: str = "") -> None:
+    """Show a ValueError from hbviz as a clear message; its text may hold user values."""
+    st.error(plain(prefix + str(err)), icon=":material/error:")
+
+
+def show_figure(fig: go.Figure, *, key: str | None = None) -> None:
+    # theme=None: Streamlit's theme would override the figure's template and font sizes, and
+    # with them the projector-sized fonts.
+    st.plotly_chart(fig, key=key, theme=None, config={"displaylogo": False, "scrollZoom": False})
+
+
+def show_table(
+    table: pd.DataFrame,
+    *,
+    file_name: str,
+    key: str,
+    formats: Mapping[str, str] | None = None,
+    label: str = "Download CSV",
+) -> None:
+    """A formatted table with a CSV download of its full-precision values."""
+    column_config = {
+        name: st.column_config.NumberColumn(format=fmt) for name, fmt in (formats or {}).items()
+    }
+    st.dataframe(table, column_config=column_config)
+    st.download_button(
+        label,
+        data=export.to_csv(table),
+        file_name=file_name,
+        mime="text/csv",
+        key=f"download-{key}",
+        icon=":material/download:",
+        on_click="ignore",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Editable data kept in the URL. st.data_editor cannot bind to query parameters, so the table is
+# written to one parameter as CSV text when it differs from the lecture's data.
+
+
+def editable_data(
+    default: pd.DataFrame,
+    *,
+    key: str,
+    column_config: Mapping[str, object] | None = None,
+    validate: Callable[[pd.DataFrame], None] | None = None,
+    num_rows: str = "dynamic",
+) -> pd.DataFrame:
+    """An editable table whose last valid contents are returned and kept in the URL.
+
+    ``validate`` raises ValueError for a table that cannot be analysed; the message is shown
+    and the last valid table is used, so a half-typed value never breaks the page.
+    """
+    state_key = f"{key}-valid"
+    editor_key = f"{key}-editor"
+    if state_key not in st.session_state:
+        st.session_state[state_key] = _table_from_url(key, default, validate)
+    start = st.session_state[state_key]
+    edited = st.data_editor(
+        start,
+        key=editor_key,
+        num_rows=num_rows,
+        column_config=dict(column_config or {}),
+        hide_index=True,
+        width="stretch",
+    )
+    try:
+        if validate is not None:
+            validate(edited)
+    except ValueError as err:
+        show_problem(err, prefix="This table cannot be used yet: ")
+        return start
+    st.session_state[state_key] = edited.reset_index(drop=True)
+    if edited.reset_index(drop=True).equals(default.reset_index(drop=True)):
+        st.query_params.pop(key, None)
+    else:
+        st.query_params[key] = edited.to_csv(index=False)
+    return edited.reset_index(drop=True)
+
+
+def reset_editable_data(key: str) -> None:
+    """Forget edits to the table ``key`` (use from a reset button's ``on_reset``)."""
+    st.session_state.pop(f"{key}-valid", None)
+    st.session_state.pop(f"{key}-editor", None)
+    st.query_params.pop(key, None)
+
+
+def _table_from_url(
+    key: str, default: pd.DataFrame, validate: Callable[[pd.DataFrame], None] | None
+) -> pd.DataFrame:
+    text = st.query_params.get(key)
+    if not text:
+        return default.reset_index(drop=True)
+    try:
+        table = pd.read_csv(io.StringIO(text)).astype(default.dtypes.to_dict())
+        if list(table.columns) != list(default.columns):
+            raise ValueError(f"expected columns {list(default.columns)}")
+        if validate is not None:
+            validate(table)
+    except (ValueError, TypeError, pd.errors.ParserError) as err:
+        show_problem(
+            err, prefix="The data in this link could not be read, so the lecture's is shown: "
+        )
+        return default.reset_index(drop=True)
+    return table
+
+
+def as_tuple(values: Sequence | np.ndarray | pd.Series) -> tuple:
+    """A hashable, exact key for the caches above."""
+    return tuple(np.asarray(values).tolist())
+
+
+# ---------------------------------------------------------------------------------------------
+# Figures built once per input. Building a Plotly figure costs 20–50 ms here (most of it in
+# validating the layout template), so a page with a dozen figures spends most of a rerun
+# rebuilding figures whose inputs did not change when one slider moved.
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _cached_figure(
+    _builder: Callable[..., go.Figure], name: str, args: tuple, kwargs: dict
+) -> go.Figure:
+    return _builder(*args, **kwargs)
+
+
+def cached_figure(builder: Callable[..., go.Figure], *args, **kwargs) -> go.Figure:
+    """``builder(*args, **kwargs)``, built once per distinct input and re-used afterwards.
+
+    The arguments are hashed by Streamlit (NumPy arrays, DataFrames, tuples, scalars); the
+    builder is keyed by its module and name. The figure is shared between reruns and sessions
+    (no copy is made, which is what makes a hit free), so it must never be modified.
+    """
+    return _cached_figure(builder, f"{builder.__module__}.{builder.__qualname__}", args, kwargs)

@@ -1,0 +1,122 @@
+"""The app in a real browser: Debian's Chromium driven by Playwright against `streamlit run`.
+
+Screenshots of every page land in tests/screenshots/ (git-ignored); `make screenshots` copies
+them into docs/ for the README.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser import (
+    CHROMIUM_ARGS,
+    SCREENSHOTS,
+    assert_no_exception,
+    require_chromium,
+    rerun_after,
+    streamlit_server,
+    wait_idle,
+)
+
+pytestmark = pytest.mark.browser
+
+PAGES = ["home", "levels_of_pooling", "free_throws", "drug_trial", "eight_schools"]
+
+
+@pytest.fixture(scope="module")
+def server():
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with streamlit_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    executable = require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def open_page(page, server, path: str, query: str = "") -> None:
+    page.goto(f"{server}/{'' if path == 'home' else path}{query}")
+    wait_idle(page)
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_page_loads_with_its_figures_drawn(page, server, path):
+    open_page(page, server, path)
+    assert_no_exception(page)
+    charts = page.locator("[data-testid='stPlotlyChart'] .main-svg")
+    charts.first.wait_for(timeout=30_000)
+    assert charts.count() >= 1
+    page.screenshot(path=str(SCREENSHOTS / f"{path}.png"), full_page=True)
+
+
+def shown_state(page) -> str:
+    """Everything a person sees that a rerun can change: the page text and every chart's data."""
+    return page.evaluate(
+        """() => JSON.stringify([
+            document.querySelector("[data-testid='stMain']").innerText,
+            [...document.querySelectorAll('.js-plotly-plot')].map(g => g.data),
+        ])"""
+    )
+
+
+def move_slider(page, label: str, key: str, *, presses: int = 1) -> None:
+    """Focus the slider whose label contains ``label`` and press the right arrow key."""
+    slider = page.locator("[data-testid='stSlider']").filter(has_text=label)
+    thumb = slider.locator("[role='slider']")
+    thumb.focus()
+    for _ in range(presses):
+        rerun_after(page, lambda: thumb.press("ArrowRight"))
+
+
+# (page, slider label, its query parameter): the main slider of each lecture page.
+SLIDERS = [
+    ("eight_schools", "τ for Figs. 5.6", "tau"),
+    ("free_throws", "α (prior makes + 1)", "prior_alpha"),
+    ("levels_of_pooling", "Chains", "chains"),
+]
+
+
+@pytest.mark.parametrize(("path", "label", "key"), SLIDERS, ids=[s[0] for s in SLIDERS])
+def test_a_slider_moved_by_keyboard_changes_what_is_shown(page, server, path, label, key):
+    open_page(page, server, path)
+    before = shown_state(page)
+    move_slider(page, label, key)
+    assert_no_exception(page)
+    assert f"{key}=" in page.url
+    assert shown_state(page) != before
+
+
+def test_a_link_with_query_parameters_reproduces_the_view(page, server):
+    open_page(page, server, "eight_schools", "?tau=3&c=10")
+    thumb = page.locator("[data-testid='stSlider']").filter(has_text="τ for Figs. 5.6")
+    assert thumb.locator("[role='slider']").get_attribute("aria-valuenow") == "3"
+    shared = shown_state(page)
+    # the same link in a fresh tab shows the same thing
+    other = page.context.new_page()
+    open_page(other, server, "eight_schools", "?tau=3&c=10")
+    assert shown_state(other) == shared
+    other.close()
+
+
+def test_a_direct_link_as_a_fresh_servers_first_request_goes_through_the_router(page):
+    """The sidebar lists the app's pages by title, never the files in pages/ (see _ui)."""
+    with streamlit_server() as fresh:
+        open_page(page, fresh, "free_throws")
+        nav = page.locator("[data-testid='stSidebarNav']").inner_text()
+    assert "Eight schools" in nav
+    assert "ui" not in nav.split()
