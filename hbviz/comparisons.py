@@ -190,6 +190,13 @@ def comparison_table(
     return table
 
 
+def comparison_labels(names: Sequence[object], this: int) -> list[str]:
+    """Short row labels for ``comparison_table``'s questions: "> 2012-2013", …, "best of all"."""
+    names = [str(name) for name in names]
+    this = _check_this(this, len(names))
+    return [f"> {name}" for k, name in enumerate(names) if k != this] + ["best of all"]
+
+
 def hierarchical_comparisons(theta_draws, this: int) -> tuple[np.ndarray, float]:
     """Pr(θ_this > θ_k | y) for every k and Pr(θ_this is best | y) from joint draws (S, J)."""
     draws = np.asarray(theta_draws, dtype=float)

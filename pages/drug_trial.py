@@ -12,11 +12,11 @@ DEFAULTS = {"current_y": int(RATS["y"].iloc[-1]), "current_n": int(RATS["n"].ilo
 DRAWS = 4000
 
 _ui.page_intro(
-    "Drug trial: 4 of 14 rats with tumors, against 70 historical control groups",
-    "Is 4/14 = 0.29 a high tumor rate? On its own it is a wide guess; the 70 earlier experiments "
-    "say rates near 0.14 are usual, so both Bayesian analyses pull the current estimate down. "
-    "Change the current result in the sidebar and compare **empirical Bayes** (a prior fitted to "
-    "the history) with **full Bayes** (α and β uncertain too).",
+    "Drug trial: a new experiment against 70 historical control groups",
+    "In the lecture 4 of 14 rats (0.29) got tumors. Is that a high rate? On its own it is a wide "
+    "guess; the 70 earlier experiments say rates near 0.14 are usual, so both Bayesian analyses "
+    "pull the estimate down. Change the current result in the sidebar and compare **empirical "
+    "Bayes** (a prior fitted to the history) with **full Bayes** (α and β uncertain too).",
     r"y_j \sim \mathrm{Bin}(n_j, \theta_j), \quad \theta_j \sim \mathrm{Beta}(\alpha, \beta), "
     r"\quad p(\alpha, \beta) \propto (\alpha + \beta)^{-5/2}, \quad j = 1, \dots, 71",
 )
@@ -51,16 +51,15 @@ with left:
     _ui.method_badge("exact")
     st.markdown(
         "The prior Beta(α, β) matches the mean and sd of the 70 historical rates y_j/n_j; the "
-        "current experiment then updates it like any conjugate prior."
+        "current experiment then updates it like any conjugate prior (prior → posterior):"
     )
-    shown = {
-        "prior": comparisons.beta_label(*prior),
-        "posterior": comparisons.beta_label(prior[0] + y, prior[1] + n - y),
-        "posterior mean of θ": f"{eb_mean:.3f}",
-        "posterior sd of θ": f"{eb_sd:.3f}",
-    }
-    for col, (label, value) in zip(st.columns(2) + st.columns(2), shown.items(), strict=True):
-        col.metric(label, value)
+    st.markdown(
+        f"#### {comparisons.beta_label(*prior)} → "
+        f"{comparisons.beta_label(prior[0] + y, prior[1] + n - y)}"
+    )
+    cols = st.columns(2)
+    cols[0].metric("posterior mean of θ", f"{eb_mean:.3f}")
+    cols[1].metric("posterior sd of θ", f"{eb_sd:.3f}")
     _ui.show_figure(
         _ui.cached_figure(
             plots.historical_rates,
@@ -72,15 +71,16 @@ with left:
         key="history",
     )
     st.caption(
-        f'The lecture slide labels the {eb_sd:.3f} as "var": it is the standard deviation (the '
-        f"variance is {eb_sd**2:.4f}). Empirical Bayes treats the fitted α, β as known, so its "
-        "interval ignores their uncertainty; full Bayes (right) does not."
+        'For 4/14 the lecture slide labels 0.083 as "var": it is the standard deviation (the '
+        f"variance here is {eb_sd**2:.4f}). Empirical Bayes treats the fitted α, β as known, so "
+        "its interval ignores their uncertainty; full Bayes (right) does not."
     )
 with right:
     st.subheader("Full Bayes: the population parameters")
     _ui.method_badge("exact")
     _ui.show_figure(
-        plots.hyperparameter_contour(
+        _ui.cached_figure(
+            plots.hyperparameter_contour,
             full.logit_mean,
             full.log_size,
             full.density,
@@ -112,8 +112,13 @@ x, curves, table = comparisons.one_group_analyses(
     theta_draws=full.theta[:, -1],
 )
 _ui.show_figure(
-    plots.current_posteriors(
-        x, curves, observed_rate=y / n, colors=plots.METHOD_COLORS, large_fonts=large
+    _ui.cached_figure(
+        plots.current_posteriors,
+        x,
+        curves,
+        observed_rate=y / n,
+        colors=plots.METHOD_COLORS,
+        large_fonts=large,
     ),
     key="current",
 )
@@ -134,7 +139,8 @@ _ui.method_badge("exact")
 names = [f"experiment {j + 1}" for j in range(len(HIST_Y))] + ["current experiment"]
 quantiles = summaries.posterior_quantiles(full.theta, names)
 _ui.show_figure(
-    plots.intervals_against_observed(
+    _ui.cached_figure(
+        plots.intervals_against_observed,
         all_y / all_n,
         quantiles["50%"],
         quantiles["2.5%"],

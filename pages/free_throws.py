@@ -99,7 +99,7 @@ with left:
         key="densities",
     )
 with right:
-    st.subheader(f"Is {this_name} higher than the other seasons?")
+    st.subheader(f"Is {_ui.plain(this_name)} higher than the other seasons?")
     _ui.method_badge("exact")
     greater_ind, best_ind = comparisons.independent_comparisons(alpha, beta, this)
     greater_hier, best_hier = comparisons.hierarchical_comparisons(hier.theta, this)
@@ -110,7 +110,13 @@ with right:
         this,
     )
     _ui.show_figure(
-        plots.comparison_bars(answers, colors=plots.METHOD_COLORS, large_fonts=large),
+        plots.comparison_bars(
+            answers,
+            labels=comparisons.comparison_labels(names, this),
+            y_title=f"θ {this_name} is",
+            colors=plots.METHOD_COLORS,
+            large_fonts=large,
+        ),
         key="answers-bars",
     )
     _ui.show_table(
@@ -119,6 +125,13 @@ with right:
         key="answers",
         formats={"independent": "%.3f", "hierarchical": "%.3f"},
     )
+    if hier.truncated:
+        st.warning(
+            "With these counts the hierarchical posterior is improper (e.g. no misses or no "
+            f"makes at all): {hier.edge_mass:.0%} of its mass sits on the edge of the grid, so "
+            "its answers depend on where the grid stops.",
+            icon=":material/warning:",
+        )
     st.caption(
         "Independent: one-dimensional integrals over the Beta posteriors, exact to 3 decimals. "
         f"Hierarchical: {DRAWS:,} exact posterior draws (Monte Carlo error at most "

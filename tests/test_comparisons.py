@@ -82,6 +82,10 @@ def test_comparison_table_lists_each_other_group_then_best():
     assert table["hierarchical"].tolist() == [0.7, 0.6, 0.5]
 
 
+def test_comparison_labels_are_short_and_in_the_tables_order():
+    assert comparisons.comparison_labels(["a", "b", "c"], 1) == ["> a", "> c", "best of all"]
+
+
 def test_bad_index_and_bad_counts_are_named():
     with pytest.raises(ValueError, match="this is 4"):
         comparisons.independent_comparisons([1, 2], [1, 2], 4)

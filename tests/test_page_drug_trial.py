@@ -26,6 +26,11 @@ def array(value) -> np.ndarray:
     return np.asarray(value)
 
 
+def eb_update(at) -> str:
+    """The "prior → posterior" line of the empirical-Bayes panel."""
+    return next(m.value for m in at.markdown if m.value.startswith("#### Beta"))
+
+
 def current_table(at):
     return next(df.value for df in at.dataframe if "analysis" in (df.value.index.name or ""))
 
@@ -35,8 +40,7 @@ def test_lecture_values_are_shown(app_page):
     assert not at.exception
     shown = metrics(at)
     # BDA3 §5.1 / the lecture: prior Beta(1.4, 8.6), posterior Beta(5.4, 18.6), mean 0.223, sd 0.083
-    assert shown["prior"] == "Beta(1.4, 8.6)"
-    assert shown["posterior"] == "Beta(5.4, 18.6)"
+    assert eb_update(at) == "#### Beta(1.4, 8.6) → Beta(5.4, 18.6)"
     assert shown["posterior mean of θ"] == "0.223"
     assert shown["posterior sd of θ"] == "0.083"
     assert any("standard deviation" in c.value and '"var"' in c.value for c in at.caption)
@@ -70,7 +74,7 @@ def test_moving_the_current_y_changes_the_posterior(app_page):
     at.number_input(key="current_y").set_value(9).run()
     assert not at.exception
     shown = metrics(at)
-    assert shown["posterior"] == "Beta(10.4, 13.6)"
+    assert eb_update(at).endswith("→ Beta(10.4, 13.6)")
     assert float(shown["posterior mean of θ"]) == pytest.approx(10.356 / 23.971, abs=1e-3)
     after = current_table(at)
     assert after.loc["full Bayes", "mean"] > before.loc["full Bayes", "mean"] + 0.1
@@ -82,7 +86,7 @@ def test_moving_n_changes_the_posterior(app_page):
     at = app_page(PAGE)
     at.number_input(key="current_n").set_value(40).run()
     assert not at.exception
-    assert metrics(at)["posterior"] == "Beta(5.4, 44.6)"
+    assert eb_update(at).endswith("→ Beta(5.4, 44.6)")
 
 
 def test_y_above_n_is_a_message_not_a_crash(app_page):
@@ -94,6 +98,6 @@ def test_y_above_n_is_a_message_not_a_crash(app_page):
 
 def test_reset_restores_the_lecture_values(app_page):
     at = app_page(PAGE, query={"current_y": "0", "current_n": "30"})
-    assert metrics(at)["posterior"] == "Beta(1.4, 38.6)"
+    assert eb_update(at).endswith("→ Beta(1.4, 38.6)")
     at.button[0].click().run()
-    assert metrics(at)["posterior"] == "Beta(5.4, 18.6)"
+    assert eb_update(at).endswith("→ Beta(5.4, 18.6)")

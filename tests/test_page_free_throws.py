@@ -51,6 +51,7 @@ def test_uniform_prior_gives_the_lectures_table(app_page):
     densities, bars, shrinkage = figures(at)
     assert len(densities["data"]) == 4 and densities["data"][3]["name"] == "2015-2016 (this)"
     assert [t["name"] for t in bars["data"]] == ["independent", "hierarchical"]
+    assert list(bars["data"][0]["y"])[-1] == "best of all"
     independent, hierarchical = shrinkage["data"][1:3]
     # hierarchical means lie between the independent ones and the population mean
     assert np.all(np.ptp(array(hierarchical["x"])) < np.ptp(array(independent["x"])))
@@ -106,3 +107,9 @@ def test_reset_restores_the_lecture_prior(app_page):
     at.button[0].click().run()
     assert tables(at)["season"]["posterior"].tolist() == LECTURE_TABLE
     assert tables(at)["question"].index[-1] == "Pr(2015-2016 is best)"
+
+
+def test_seasons_without_a_miss_warn_that_the_hierarchy_is_improper(app_page):
+    at = app_page(PAGE, query={"seasons": "season,made,attempts\nA,5,5\nB,3,3\n"})
+    assert not at.exception
+    assert any("improper" in w.value for w in at.warning)

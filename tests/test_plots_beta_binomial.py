@@ -46,6 +46,12 @@ def test_comparison_bars_one_bar_series_per_model_with_readable_values():
     assert fig.layout.xaxis.range[0] == 0 and fig.layout.xaxis.range[1] > 1
     with pytest.raises(ValueError, match="empty"):
         plots.comparison_bars(table.iloc[:0])
+    short = plots.comparison_bars(table, labels=["> b", "best of all"], y_title="θ <a> is")
+    assert list(short.data[0].y) == ["&gt; b", "best of all"]
+    assert list(short.data[0].customdata) == ["Pr(θ a &gt; θ b)", "Pr(a is best)"]
+    assert short.layout.yaxis.title.text == "θ &lt;a&gt; is"
+    with pytest.raises(ValueError, match="labels"):
+        plots.comparison_bars(table, labels=["only one"])
 
 
 def test_hyperparameter_contour_scales_density_and_draws_points():

@@ -88,34 +88,50 @@ def group_densities(
 def comparison_bars(
     table: pd.DataFrame,
     *,
+    labels: Sequence[object] | None = None,
     colors: Mapping[str, str] | None = None,
     x_title: str = "posterior probability",
+    y_title: str | None = None,
     title: str | None = None,
     large_fonts: bool = False,
 ) -> go.Figure:
-    """Horizontal bars: one row per question (table index), one bar per model (table column)."""
+    """Horizontal bars: one row per question (table index), one bar per model (table column).
+
+    ``labels`` are short row labels for the axis (e.g. "> 2012-2013"); the hover text always
+    names the full question from the table's index.
+    """
     if table.empty:
         raise ValueError("the comparison table is empty")
     questions = safe_labels(table.index)
+    rows = questions if labels is None else safe_labels(labels)
+    if len(rows) != len(questions):
+        raise ValueError(f"got {len(rows)} labels for {len(questions)} questions")
     fig = go.Figure()
     for k, model in enumerate(table.columns):
         values = table[model].to_numpy(dtype=float)
         fig.add_trace(
             go.Bar(
                 x=values,
-                y=questions,
+                y=rows,
                 orientation="h",
                 name=str(model),
                 marker={"color": (colors or {}).get(model, SEQUENCE[k % len(SEQUENCE)])},
                 text=[f"{v:.3f}" for v in values],
                 textposition="outside",
                 cliponaxis=False,
-                hovertemplate=f"<b>%{{y}}</b><br>{model}: " + "%{x:.3f}<extra></extra>",
+                customdata=questions,
+                hovertemplate=f"<b>%{{customdata}}</b><br>{model}: " + "%{x:.3f}<extra></extra>",
             )
         )
-    apply_layout(fig, title=title, x_title=x_title, large_fonts=large_fonts)
+    apply_layout(
+        fig,
+        title=title,
+        x_title=x_title,
+        y_title=None if y_title is None else safe_labels([y_title])[0],
+        large_fonts=large_fonts,
+    )
     # room to the right of a bar at 1 for its "0.999" label
-    fig.update_xaxes(range=[0, 1.2], tickvals=[0, 0.25, 0.5, 0.75, 1])
+    fig.update_xaxes(range=[0, 1.22], tickvals=[0, 0.25, 0.5, 0.75, 1])
     fig.update_yaxes(autorange="reversed")
     fig.update_layout(
         barmode="group", height=max(300, 80 * len(questions) + 120), uniformtext_minsize=8
@@ -253,8 +269,8 @@ def hyperparameter_contour(
     apply_layout(
         fig,
         title=title,
-        x_title="log(α/β)  (log odds of the population mean rate)",
-        y_title="log(α+β)  (log prior sample size)",
+        x_title="log(α/β): logit of the mean rate",
+        y_title="log(α+β): log prior sample size",
         large_fonts=large_fonts,
         height=480,
     )
