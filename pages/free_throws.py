@@ -59,7 +59,13 @@ alpha, beta = comparisons.beta_posterior_parameters(
     made, attempts, prior_alpha=prior_alpha, prior_beta=prior_beta
 )
 independent = comparisons.beta_summary_table(alpha, beta, names)
-hier = _ui.beta_binomial_posterior(_ui.as_tuple(made), _ui.as_tuple(attempts), draws=DRAWS)
+hier = _ui.with_spinner(
+    "Computing the hierarchical posterior…",
+    _ui.beta_binomial_posterior,
+    _ui.as_tuple(made),
+    _ui.as_tuple(attempts),
+    draws=DRAWS,
+)
 
 with table_col:
     st.subheader("Independent posteriors")
