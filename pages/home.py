@@ -26,9 +26,9 @@ with left:
           rankdir=TB; node [shape=box, style="rounded,filled", fillcolor="#f2f6fb",
                             color="#0072B2", fontname="Helvetica"];
           hyper [label="hyperprior\\np(μ, τ)"];
-          prior [label="population (prior)\\nθ_j ~ N(μ, τ²)"];
-          theta [label="group parameters\\nθ_1 … θ_J"];
-          data  [label="data\\ny_j ~ N(θ_j, σ_j²)", fillcolor="#fff4e0", color="#E69F00"];
+          prior [label="population (prior)\\nθⱼ ~ N(μ, τ²)"];
+          theta [label="group parameters\\nθ₁, θ₂, …, θ_J"];
+          data  [label="data\\nyⱼ ~ N(θⱼ, σⱼ²)", fillcolor="#fff4e0", color="#E69F00"];
           hyper -> prior -> theta -> data;
         }
         """
@@ -86,7 +86,7 @@ with right:
             x_title="coaching effect on SAT-V (points)",
             large_fonts=large,
             reference=pooled,
-            reference_label="pooled 7.7",
+            reference_label=f"complete-pooling mean {pooled:.1f}",
         ),
         key="home-pooling",
     )

@@ -143,3 +143,17 @@ def rerun_after(page, action, *, timeout_ms: float = 120_000) -> None:
 def assert_no_exception(page) -> None:
     exceptions = page.locator("[data-testid='stException']")
     assert exceptions.count() == 0, exceptions.first.inner_text()
+
+
+def full_screenshot(page, path) -> None:
+    """Screenshot the whole page. Streamlit scrolls inside its main container, so a full-page
+    screenshot shows one screen only: grow the viewport to the content's height first."""
+    height = page.evaluate(
+        "() => Math.max(...[...document.querySelectorAll(\"[data-testid='stMain'], "
+        "[data-testid='stMainBlockContainer']\")].map(e => e.scrollHeight))"
+    )
+    size = page.viewport_size
+    page.set_viewport_size({"width": size["width"], "height": min(max(height, 800), 12_000)})
+    wait_idle(page)
+    page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size(size)

@@ -12,6 +12,7 @@ from tests.browser import (
     CHROMIUM_ARGS,
     SCREENSHOTS,
     assert_no_exception,
+    full_screenshot,
     require_chromium,
     rerun_after,
     streamlit_server,
@@ -61,7 +62,7 @@ def test_every_page_loads_with_its_figures_drawn(page, server, path):
     charts = page.locator("[data-testid='stPlotlyChart'] .main-svg")
     charts.first.wait_for(timeout=30_000)
     assert charts.count() >= 1
-    page.screenshot(path=str(SCREENSHOTS / f"{path}.png"), full_page=True)
+    full_screenshot(page, SCREENSHOTS / f"{path}.png")
 
 
 def shown_state(page) -> str:
@@ -77,7 +78,7 @@ def shown_state(page) -> str:
 def move_slider(page, label: str, key: str, *, presses: int = 1) -> None:
     """Focus the slider whose label contains ``label`` and press the right arrow key."""
     slider = page.locator("[data-testid='stSlider']").filter(has_text=label)
-    thumb = slider.locator("[role='slider']")
+    thumb = slider.locator("input[type='range']")
     thumb.focus()
     for _ in range(presses):
         rerun_after(page, lambda: thumb.press("ArrowRight"))
@@ -104,7 +105,7 @@ def test_a_slider_moved_by_keyboard_changes_what_is_shown(page, server, path, la
 def test_a_link_with_query_parameters_reproduces_the_view(page, server):
     open_page(page, server, "eight_schools", "?tau=3&c=10")
     thumb = page.locator("[data-testid='stSlider']").filter(has_text="τ for Figs. 5.6")
-    assert thumb.locator("[role='slider']").get_attribute("aria-valuenow") == "3"
+    assert thumb.locator("input[type='range']").input_value() == "3"
     shared = shown_state(page)
     # the same link in a fresh tab shows the same thing
     other = page.context.new_page()

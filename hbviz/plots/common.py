@@ -43,7 +43,8 @@ def interval_plot(
         Tidy rows with columns ``group``, ``estimate``, ``lower``, ``upper`` and, when there are
         several series (e.g. no / complete / partial pooling), a ``series`` column.
     reference : float, optional
-        Draws a vertical dashed line (e.g. the pooled mean) labelled ``reference_label``.
+        Draws a vertical dashed line (e.g. the pooled mean), named ``reference_label`` in the
+        legend.
     """
     for column in (group, estimate, lower, upper) + ((series,) if series else ()):
         if column not in table.columns:
@@ -88,11 +89,17 @@ def interval_plot(
             )
         )
     if reference is not None:
-        fig.add_vline(
-            x=reference,
-            line={"dash": "dash", "color": GREY},
-            annotation_text=reference_label,
-            annotation_position="top",
+        # A legend entry rather than an annotation: a label at the top of the line collides
+        # with the legend and the tick labels.
+        fig.add_trace(
+            go.Scatter(
+                x=[reference, reference],
+                y=[-0.5, len(groups) - 0.5],
+                mode="lines",
+                line={"dash": "dash", "color": GREY},
+                name=reference_label or f"{reference:.3g}",
+                hovertemplate=f"{reference_label or ''} {reference:.3g}<extra></extra>",
+            )
         )
     apply_layout(fig, title=title, x_title=x_title, large_fonts=large_fonts)
     show_labels = len(groups) <= MANY_GROUPS
