@@ -121,3 +121,23 @@ def test_a_direct_link_as_a_fresh_servers_first_request_goes_through_the_router(
         nav = page.locator("[data-testid='stSidebarNav']").inner_text()
     assert "Eight schools" in nav
     assert "ui" not in nav.split()
+
+
+def test_the_nuts_panel_finishes_and_shows_its_diagnostics(page, server):
+    open_page(page, server, "eight_schools", "?nuts=true&nuts_draws=100")
+    assert_no_exception(page)
+    main = page.locator("[data-testid='stMain']")
+    text = main.inner_text()
+    assert "divergences" in text and "max R-hat" in text and "min n_eff" in text
+    assert main.locator("[data-testid='stMetricValue']").count() >= 6  # both forms
+
+
+def test_a_number_typed_by_keyboard_changes_the_drug_trial(page, server):
+    open_page(page, server, "drug_trial")
+    before = shown_state(page)
+    box = page.get_by_label("rats with tumors, y")
+    box.focus()
+    rerun_after(page, lambda: (box.press("ArrowUp"), box.press("Enter")))
+    assert_no_exception(page)
+    assert "y=5" in page.url
+    assert shown_state(page) != before
