@@ -19,6 +19,7 @@ PAGES = {
         st.Page("pages/drug_trial.py", title="Drug trial (rat tumors)", icon=":material/science:"),
         st.Page("pages/eight_schools.py", title="Eight schools", icon=":material/school:"),
     ],
+    "Your data": [st.Page("pages/your_data.py", title="Your data", icon=":material/upload_file:")],
 }
 
 st.navigation(PAGES).run()

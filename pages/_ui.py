@@ -318,3 +318,32 @@ def cached_figure(builder: Callable[..., go.Figure], *args, **kwargs) -> go.Figu
     (no copy is made, which is what makes a hit free), so it must never be modified.
     """
     return _cached_figure(builder, f"{builder.__module__}.{builder.__qualname__}", args, kwargs)
+
+
+# ---------------------------------------------------------------------------------------------
+# NUTS fits of raw grouped values and of counts (used by "Your data"). Keyed by a content digest
+# computed by the caller, since the data may be large (see DESIGN.md, engineering notes).
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def pooling_nuts_fit(
+    digest: str, _values: np.ndarray, _group: np.ndarray, priors: tuple, draws: int, seed: int = 0
+) -> nuts.Fit:
+    """NUTS partial pooling of raw values (hbviz.nuts.fit_pooling), 4 chains × ``draws``."""
+    return nuts.fit_pooling(
+        _values,
+        _group,
+        **dict(priors),
+        num_chains=4,
+        num_warmup=draws,
+        num_samples=draws,
+        seed=seed,
+    )
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def binomial_nuts_fit(digest: str, _y: np.ndarray, _n: np.ndarray, draws: int, seed: int = 0):
+    """NUTS fit of the beta–binomial hierarchy (hbviz.nuts.fit_binomial_hierarchy)."""
+    return nuts.fit_binomial_hierarchy(
+        _y, _n, num_chains=4, num_warmup=draws, num_samples=draws, seed=seed
+    )

@@ -1,0 +1,94 @@
+"""Figures of the "Your data" page: p(τ | y) in the data's units, a sorted forest plot that
+summarizes large data, and the groups most likely to be best."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from hbviz.plots import eight_schools
+from hbviz.plots.common import interval_plot
+from hbviz.plots.style import OKABE_ITO, apply_layout, safe_labels
+
+# A forest plot past this many rows stops being read row by row; the page shows this many, in
+# the order the user chose, and leaves the rest to the table and the download.
+FOREST_ROWS = 40
+TOP_BARS = 15
+
+
+def tau_posterior(
+    tau_grid, density, *, value_title: str, x_max: float | None = None, large_fonts: bool = False
+) -> go.Figure:
+    """p(τ | y) (BDA3 Fig. 5.5) with the x axis named in the data's units."""
+    fig = eight_schools.tau_posterior_plot(tau_grid, density, x_max=x_max, large_fonts=large_fonts)
+    fig.update_xaxes(title_text=f"τ, sd of the true group values ({value_title})")
+    return fig
+
+
+def posterior_forest(
+    table: pd.DataFrame,
+    *,
+    x_title: str,
+    rows: int = FOREST_ROWS,
+    reference: float | None = None,
+    large_fonts: bool = False,
+) -> go.Figure:
+    """Posterior median and 95% interval of the first ``rows`` groups of ``table`` (in its order).
+
+    ``table`` is indexed by group with columns ``50%``, ``2.5%`` and ``97.5%``
+    (``summaries.posterior_quantiles``).
+    """
+    for column in ("50%", "2.5%", "97.5%"):
+        if column not in table.columns:
+            raise ValueError(f"table has no column {column!r}; it has {list(table.columns)}")
+    shown = table.iloc[:rows]
+    tidy = pd.DataFrame(
+        {
+            "group": shown.index.astype(str),
+            "estimate": shown["50%"].to_numpy(),
+            "lower": shown["2.5%"].to_numpy(),
+            "upper": shown["97.5%"].to_numpy(),
+        }
+    )
+    title = None if len(table) <= rows else f"first {rows} of {len(table):,} groups, in table order"
+    fig = interval_plot(
+        tidy,
+        x_title=x_title,
+        interval_label="95% posterior interval",
+        title=title,
+        reference=reference,
+        reference_label=None if reference is None else "population mean",
+        large_fonts=large_fonts,
+    )
+    fig.data[0].name = "posterior median, 95% interval"
+    return fig
+
+
+def best_bars(names, p_best, *, top: int = TOP_BARS, large_fonts: bool = False) -> go.Figure:
+    """Pr(group is best | y) for the ``top`` most likely groups, largest first."""
+    p = np.asarray(p_best, dtype=float)
+    labels = np.asarray(safe_labels(names), dtype=object)
+    if p.shape != labels.shape:
+        raise ValueError(f"got {labels.size} names for {p.size} probabilities")
+    order = np.argsort(-p, kind="stable")[:top]
+    fig = go.Figure(
+        go.Bar(
+            x=p[order],
+            y=labels[order],
+            orientation="h",
+            name="Pr(best | y)",
+            marker={"color": OKABE_ITO["blue"]},
+            hovertemplate="<b>%{y}</b><br>Pr(best) %{x:.3f}<extra></extra>",
+        )
+    )
+    more = f" (top {top} of {p.size:,})" if p.size > top else ""
+    apply_layout(
+        fig,
+        x_title=f"Pr(group has the largest true value | y){more}",
+        large_fonts=large_fonts,
+        height=max(300, 26 * len(order) + 120),
+    )
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_xaxes(rangemode="tozero")
+    return fig

@@ -1,0 +1,164 @@
+"""AppTest of the "Your data" page: examples of each shape, the paste flow (AppTest cannot drive
+st.file_uploader; the upload path itself is upload.parse, tested in test_upload.py), a rejected
+paste keeping the last good dataset, columns chosen by hand, sorting, NUTS wiring, 10,000 groups;
+and the page's figure builders as objects."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hbviz import beta_binomial, upload
+from hbviz.plots import your_data as figs
+
+PAGE = "pages/your_data.py"
+EXAMPLE_LABELS = {
+    "counts": "Counts: baseball hits (Efron & Morris)",
+    "estimates": "Estimates: BCG vaccine trials",
+    "raw": "Raw: chick weights by feed",
+    "large": "Counts: 10,000 simulated groups",
+}
+
+
+def figures(at) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def metric(at, label_start: str) -> str:
+    return next(m.value for m in at.metric if m.label.startswith(label_start))
+
+
+def results(at) -> pd.DataFrame:
+    return next(f.value for f in at.dataframe if "p_best" in f.value.columns)
+
+
+@pytest.fixture
+def page(app_page):
+    def make(**query):
+        at = app_page(PAGE, query=query)
+        assert not at.exception, at.exception
+        return at
+
+    return make
+
+
+def test_counts_example_matches_the_exact_sampler(page):
+    at = page()
+    data = upload.parse(upload.example("counts")).table
+    y, n = data["successes"].to_numpy(), data["trials"].to_numpy()
+    assert metric(at, "Complete pooling").startswith(f"{y.sum() / n.sum():.3g}")
+    post = beta_binomial.sample_posterior(y, n, draws=4000, seed=0)
+    table = results(at)
+    means = pd.Series(post.theta.mean(axis=0), index=data["group"])
+    np.testing.assert_allclose(table["mean"], means[table.index], rtol=1e-12)
+    assert table["p_best"].sum() == pytest.approx(1.0)
+    # shrinkage plot, pooling forest, (α, β) contour, sorted forest, Pr(best)
+    names = {t.get("name") for f in figures(at) for t in f["data"]}
+    assert {"no pooling", "complete pooling", "partial pooling", "Pr(best | y)"} <= names
+    assert any(t["type"] == "contour" for f in figures(at) for t in f["data"])
+
+
+@pytest.mark.parametrize("shape", ["estimates", "raw"])
+def test_normal_examples_show_p_tau(page, shape):
+    at = page(example=EXAMPLE_LABELS[shape])
+    assert not at.error
+    assert any(t.get("name") == "p(τ | y)" for f in figures(at) for t in f["data"])
+    assert metric(at, "Groups") == {"estimates": "13", "raw": "6"}[shape]
+
+
+def test_sorting_changes_the_table_order(page):
+    at = page()
+    by_mean = list(results(at).index)
+    assert results(at)["mean"].is_monotonic_decreasing
+    at.selectbox(key="sort").set_value("group").run()
+    assert list(results(at).index) != by_mean
+    assert list(results(at).index) == sorted(by_mean, key=str.lower, reverse=True)
+
+
+def test_pasted_text_then_a_rejected_paste_keeps_the_last_good_dataset(page):
+    at = page(source="Paste CSV text")
+    at.text_area(key="pasted").input("team,y,n\nA,3,10\nB,5,12\n<b>C</b>,1,9\n").run()
+    assert not at.exception and not at.error
+    assert metric(at, "Groups") == "3"
+    assert "pasted text" in at.success[0].value
+    labels = json.dumps(figures(at))
+    assert "&lt;b&gt;C&lt;/b&gt;" in labels and "<b>C</b>" not in labels
+
+    at.text_area(key="pasted").input("team,y,n\nA,x,10\nB,15,12\n").run()
+    assert not at.exception
+    message = at.error[0].value
+    assert "Row 2, column 'y'" in message and "Row 3, column 'y'" in message
+    assert "Still showing the last good dataset" in message
+    assert metric(at, "Groups") == "3"  # the rejected paste did not replace it
+
+
+def test_columns_chosen_by_hand(page):
+    at = page(source="Paste CSV text")
+    at.text_area(key="pasted").input("club,good,tried\nA,3,10\nB,5,12\nC,1,9\n").run()
+    assert "No known columns" in at.error[0].value
+    at.selectbox(key="map-shape").set_value("counts").run()
+    for role, column in (("group", "club"), ("successes", "good"), ("trials", "tried")):
+        at.selectbox(key=f"map-{role}").set_value(column)
+    at.run()
+    assert not at.exception and not at.error
+    assert metric(at, "Groups") == "3"
+
+
+def test_nuts_check_runs_and_reports_diagnostics(page):
+    at = page(example=EXAMPLE_LABELS["estimates"], nuts="true", nuts_draws="50")
+    assert metric(at, "divergences") is not None
+    names = {t.get("name") for f in figures(at) for t in f["data"]}
+    assert {"exact", "NUTS"} <= names
+
+
+def test_ten_thousand_groups_stay_summarized(page):
+    at = page(example=EXAMPLE_LABELS["large"])
+    assert metric(at, "Groups") == "10,000"
+    assert metric(at, "Exact draws") == "200"
+    shrinkage = next(
+        f for f in figures(at) if any(t.get("name") == "no pooling" for t in f["data"])
+    )
+    assert all(t["type"] == "scattergl" for t in shrinkage["data"])
+    forest = next(
+        f
+        for f in figures(at)
+        if any(t.get("name", "").startswith("posterior median") for t in f["data"])
+    )
+    assert len(forest["layout"]["yaxis"]["ticktext"]) == figs.FOREST_ROWS
+    assert "NUTS is offered up to" in at.info[-1].value
+
+
+# ------------------------------------------------------------------------------------------------
+# Figure builders
+
+
+def test_tau_posterior_names_the_units():
+    grid = np.linspace(0, 10, 50)
+    fig = figs.tau_posterior(grid, np.exp(-grid), value_title="yi, your units")
+    assert fig.layout.xaxis.title.text == "τ, sd of the true group values (yi, your units)"
+    assert np.isfinite(np.asarray(fig.data[0].y)).all()
+
+
+def test_posterior_forest_caps_rows_and_escapes_names():
+    table = pd.DataFrame(
+        {"50%": np.arange(60.0), "2.5%": np.arange(60.0) - 1, "97.5%": np.arange(60.0) + 1},
+        index=[f"<i>g{j}</i>" for j in range(60)],
+    )
+    fig = figs.posterior_forest(table, x_title="rate", rows=40, reference=3.0)
+    assert len(fig.layout.yaxis.ticktext) == 40
+    assert fig.layout.yaxis.ticktext[0] == "&lt;i&gt;g0&lt;/i&gt;"
+    assert "first 40 of 60" in fig.layout.title.text
+    assert fig.layout.xaxis.title.text == "rate"
+    with pytest.raises(ValueError, match="no column '50%'"):
+        figs.posterior_forest(table.drop(columns="50%"), x_title="rate")
+
+
+def test_best_bars_show_the_top_groups_largest_first():
+    p = np.array([0.1, 0.5, 0.0, 0.4])
+    fig = figs.best_bars(["a", "b", "c", "d"], p, top=3)
+    assert list(fig.data[0].y) == ["b", "d", "a"]
+    assert list(fig.data[0].x) == [0.5, 0.4, 0.1]
+    assert "top 3 of 4" in fig.layout.xaxis.title.text
