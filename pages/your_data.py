@@ -15,9 +15,12 @@ from hbviz.plots import your_data as figs
 from hbviz.plots.style import POOLING_COLORS
 from pages import _ui
 
-EXAMPLES = {"counts": "Counts: baseball hits (Efron & Morris)", "estimates": "Estimates: BCG "
-            "vaccine trials", "raw": "Raw: chick weights by feed", "large": "Counts: 10,000 "
-            "simulated groups"}  # fmt: skip
+EXAMPLES = {
+    "counts": "Counts: baseball hits (Efron & Morris)",
+    "estimates": "Estimates: BCG vaccine trials",
+    "raw": "Raw: chick weights by feed",
+    "large": "Counts: 10,000 simulated groups",
+}
 SOURCES = {"example": "Example", "paste": "Paste CSV text", "upload": "Upload a file"}
 PRIORS = {"uniform": "uniform", "half_cauchy": "half-Cauchy", "half_normal": "half-normal"}
 SORTS = ("mean", "50%", "p_best", "mean_rank", "raw", "size", "sd", "group")
@@ -56,13 +59,22 @@ def analyse(digest: str, _data: upload.Dataset, pooled_sd: bool, prior: str, sca
     if _data.shape == "counts":
         post = _ui.beta_binomial_posterior(*map(_ui.as_tuple, (t.successes, t.trials)), draws)
     else:
-        post = _ui.normal_posterior(*map(_ui.as_tuple, (t.raw, t.std_error)), prior, scale, None, draws)  # fmt: skip
+        post = _ui.normal_posterior(
+            *map(_ui.as_tuple, (t.raw, t.std_error)), prior, scale, None, draws
+        )
     return g, post, yd.results_table(g, post.theta), yd.pooling_intervals(_data, g, post.theta)
 
 
 sb.header("Data")
-source = sb.segmented_control("Data from", list(SOURCES), format_func=SOURCES.get,
-                              default="example", required=True, key="source", **BIND)  # fmt: skip
+source = sb.segmented_control(
+    "Data from",
+    list(SOURCES),
+    format_func=SOURCES.get,
+    default="example",
+    required=True,
+    key="source",
+    **BIND,
+)
 st.header("1 · Your data")
 with st.expander("Accepted shapes, and templates to fill in", expanded=source != "example"):
     st.markdown(
@@ -72,8 +84,14 @@ with st.expander("Accepted shapes, and templates to fill in", expanded=source !=
     )
     for col, shape in zip(st.columns(3), upload.SHAPES, strict=True):
         col.markdown(f"**{upload.SHAPE_LABELS[shape]}**  \n`{', '.join(upload.ROLES[shape])}`")
-        col.download_button(f"{shape} template", upload.template(shape), f"{shape}_template.csv",
-                            "text/csv", key=f"tpl-{shape}", on_click="ignore")  # fmt: skip
+        col.download_button(
+            f"{shape} template",
+            upload.template(shape),
+            f"{shape}_template.csv",
+            "text/csv",
+            key=f"tpl-{shape}",
+            on_click="ignore",
+        )
 raw, label = None, None
 if source == "example":
     choice = sb.selectbox(
@@ -87,7 +105,9 @@ elif source == "paste":
     raw = st.text_area("Paste CSV text (with its header row)", key="pasted", height=160).encode()
     label = "pasted text"
 else:
-    file = st.file_uploader(f"CSV file (at most {upload.MAX_UPLOAD_MB} MB)", type=["csv", "tsv", "txt"])  # fmt: skip
+    file = st.file_uploader(
+        f"CSV file (at most {upload.MAX_UPLOAD_MB} MB)", type=["csv", "tsv", "txt"]
+    )
     raw, label = (file.getvalue(), file.name) if file else (None, None)
 if raw is not None and raw.strip():
     mapping = ()
@@ -99,33 +119,60 @@ if raw is not None and raw.strip():
                 columns = []
             shape = st.selectbox("Shape", ["automatic", *upload.SHAPES], key="map-shape")
             if shape != "automatic" and columns:
-                mapping = tuple((role, st.selectbox(role, columns, key=f"map-{role}"))
-                                for role in upload.ROLES[shape])  # fmt: skip
+                mapping = tuple(
+                    (role, st.selectbox(role, columns, key=f"map-{role}"))
+                    for role in upload.ROLES[shape]
+                )
     try:
         data = parse(hashlib.sha256(raw).hexdigest(), raw, mapping)
         st.session_state[LAST] = (label, data)
     except upload.UploadError as err:
         kept = st.session_state.get(LAST)
-        st.error(f"**{_ui.plain(label)}** cannot be used:\n\n" + "\n".join(
-            f"- {_ui.plain(p)}" for p in err.problems) + (f"\n\n… and {err.more} more." if err.more else "")
+        st.error(
+            f"**{_ui.plain(label)}** cannot be used:\n\n"
+            + "\n".join(f"- {_ui.plain(p)}" for p in err.problems)
+            + (f"\n\n… and {err.more} more." if err.more else "")
             + (f"\n\nStill showing the last good dataset, {_ui.plain(kept[0])}." if kept else ""),
-            icon=":material/error:")  # fmt: skip
+            icon=":material/error:",
+        )
 if LAST not in st.session_state:
     st.info("Paste or upload data to analyse it, or pick an example in the sidebar.")
     st.stop()
 label, data = st.session_state[LAST]
-st.success(f"Analysing **{_ui.plain(label)}**: {upload.SHAPE_LABELS[data.shape]}, "
-           f"{data.n_groups:,} groups, {len(data.table):,} rows.", icon=":material/check:")  # fmt: skip
+st.success(
+    f"Analysing **{_ui.plain(label)}**: {upload.SHAPE_LABELS[data.shape]}, "
+    f"{data.n_groups:,} groups, {len(data.table):,} rows.",
+    icon=":material/check:",
+)
 for note in data.notes:
     st.info(_ui.plain(note), icon=":material/info:")
 
 sb.header("Model")
-pooled_sd = sb.toggle("Raw data: one pooled within-group sd for all groups", key="pooled_sd",
-                      disabled=data.shape != "raw", **BIND)  # fmt: skip
-tau_prior = sb.segmented_control("Prior on τ (normal shapes)", list(PRIORS), format_func=PRIORS.get,
-                                 default="uniform", required=True, key="tau_prior", **BIND)  # fmt: skip
-tau_scale = sb.slider("Scale of the half-Cauchy / half-normal prior", 0.01, 100.0, 5.0, 0.01,
-                      key="tau_scale", disabled=tau_prior == "uniform", **BIND)  # fmt: skip
+pooled_sd = sb.toggle(
+    "Raw data: one pooled within-group sd for all groups",
+    key="pooled_sd",
+    disabled=data.shape != "raw",
+    **BIND,
+)
+tau_prior = sb.segmented_control(
+    "Prior on τ (normal shapes)",
+    list(PRIORS),
+    format_func=PRIORS.get,
+    default="uniform",
+    required=True,
+    key="tau_prior",
+    **BIND,
+)
+tau_scale = sb.slider(
+    "Scale of the half-Cauchy / half-normal prior",
+    0.01,
+    100.0,
+    5.0,
+    0.01,
+    key="tau_scale",
+    disabled=tau_prior == "uniform",
+    **BIND,
+)
 digest = hashlib.sha256(pd.util.hash_pandas_object(data.table).to_numpy().tobytes()).hexdigest()
 try:
     with st.spinner("Computing the exact posterior…", show_time=True):
@@ -134,11 +181,20 @@ except ValueError as err:
     _ui.show_problem(err)
     st.stop()
 names, theta = list(g.table.index), post.theta
-unit = {"counts": "rate, successes / trials"}.get(data.shape, f"{data.columns.get('estimate', data.columns.get('value'))}, your units")  # fmt: skip
-_ui.show_table(g.table, file_name="groups.csv", key="groups", formats={"raw": "%.4g", "std_error": "%.3g", "size": "%.4g", "sd": "%.3g"})  # fmt: skip
+unit = {"counts": "rate, successes / trials"}.get(
+    data.shape, f"{data.columns.get('estimate', data.columns.get('value'))}, your units"
+)
+_ui.show_table(
+    g.table,
+    file_name="groups.csv",
+    key="groups",
+    formats={"raw": "%.4g", "std_error": "%.3g", "size": "%.4g", "sd": "%.3g"},
+)
 if data.shape == "raw":
-    st.caption("Raw data: group means with σ_j = s_j/√n_j. A group with one observation (or with "
-               "all values equal) has no sd of its own and uses the pooled within-group sd.")  # fmt: skip
+    st.caption(
+        "Raw data: group means with σ_j = s_j/√n_j. A group with one observation (or with "
+        "all values equal) has no sd of its own and uses the pooled within-group sd."
+    )
 
 st.header("2 · No pooling, complete pooling, partial pooling")
 _ui.method_badge("exact")
@@ -147,17 +203,35 @@ cols = st.columns(3)
 cols[0].metric("Complete pooling", f"{complete:.3g} ± {complete_sd:.2g}")
 cols[1].metric("Groups", f"{len(names):,}")
 cols[2].metric("Exact draws", f"{theta.shape[0]:,}")
-plot(common.shrinkage_plot, g.table["raw"].to_numpy(), theta.mean(axis=0), names, population_mean=complete,
-     weight=g.table["size"].to_numpy(), weight_label=g.size_label, value_title=unit)  # fmt: skip
+plot(
+    common.shrinkage_plot,
+    g.table["raw"].to_numpy(),
+    theta.mean(axis=0),
+    names,
+    population_mean=complete,
+    weight=g.table["size"].to_numpy(),
+    weight_label=g.size_label,
+    value_title=unit,
+)
 shown = pooling[pooling["group"].isin(names[: figs.FOREST_ROWS])]
-plot(common.interval_plot, shown, series="series", colors=POOLING_COLORS, x_title=unit,
-     title=None if len(names) <= figs.FOREST_ROWS else f"first {figs.FOREST_ROWS} groups")  # fmt: skip
+plot(common.interval_plot, shown, series="series", colors=POOLING_COLORS, x_title=unit)
+if len(names) > figs.FOREST_ROWS:
+    st.caption(
+        f"The forest plots show the first {figs.FOREST_ROWS} of {len(names):,} groups "
+        "(in table order below); the tables and downloads hold all of them."
+    )
 
 st.header("3 · The population: hyperparameter posterior")
 _ui.method_badge("exact")
 if data.shape == "counts":
-    plot(bb_figs.hyperparameter_contour, post.logit_mean, post.log_size, post.density,
-         draws_log_ratio=post.draws_logit_mean[:1000], draws_log_total=post.draws_log_size[:1000])  # fmt: skip
+    plot(
+        bb_figs.hyperparameter_contour,
+        post.logit_mean,
+        post.log_size,
+        post.density,
+        draws_log_ratio=post.draws_logit_mean[:1000],
+        draws_log_total=post.draws_log_size[:1000],
+    )
 else:
     x_max = float(np.quantile(post.tau, 0.995)) * 1.2
     plot(figs.tau_posterior, post.tau_grid, post.tau_density, value_title=unit, x_max=x_max)
@@ -169,21 +243,37 @@ sb.header("Table")
 sort = sb.selectbox("Sort the table and forest plot by", SORTS, key="sort", **BIND)
 descending = sb.toggle("Largest first", key="descending", value=True, **BIND)
 table = yd.sorted_table(results, sort, descending=descending)
-_ui.show_table(table, file_name="posterior_summary.csv", key="results",
-               formats=dict.fromkeys(table.columns, "%.4g"), label="Download the results (CSV)")  # fmt: skip
-st.download_button("Download the posterior draws of θ (CSV)", lambda: yd.draws_csv(theta, names),
-                   "posterior_draws.csv", "text/csv", key="draws", on_click="ignore",
-                   icon=":material/download:")  # fmt: skip
+_ui.show_table(
+    table,
+    file_name="posterior_summary.csv",
+    key="results",
+    formats=dict.fromkeys(table.columns, "%.4g"),
+    label="Download the results (CSV)",
+)
+st.download_button(
+    "Download the posterior draws of θ (CSV)",
+    lambda: yd.draws_csv(theta, names),
+    "posterior_draws.csv",
+    "text/csv",
+    key="draws",
+    on_click="ignore",
+    icon=":material/download:",
+)
 cols = st.columns(2)
 with cols[0]:
     plot(figs.posterior_forest, table, x_title=unit, reference=complete)
 with cols[1]:
     plot(figs.best_bars, names, results["p_best"].to_numpy())
+    st.caption(
+        f"The {min(figs.TOP_BARS, len(names))} groups most likely to be best, of {len(names):,}."
+    )
 
 st.header("5 · Check against NUTS")
 _ui.method_badge("MCMC")
 run = sb.toggle("Run NUTS (4 chains)", key="nuts", **BIND)
-n = sb.select_slider("NUTS draws per chain", (50, 100, 250, 500, 1000), key="nuts_draws", value=250, **BIND)  # fmt: skip
+n = sb.select_slider(
+    "NUTS draws per chain", (50, 100, 250, 500, 1000), key="nuts_draws", value=250, **BIND
+)
 if len(names) > yd.NUTS_MAX_GROUPS or len(data.table) > yd.NUTS_MAX_ROWS:
     st.info(f"NUTS is offered up to {yd.NUTS_MAX_GROUPS} groups; the exact answer above is enough.")
     st.stop()

@@ -51,12 +51,10 @@ def posterior_forest(
             "upper": shown["97.5%"].to_numpy(),
         }
     )
-    title = None if len(table) <= rows else f"first {rows} of {len(table):,} groups, in table order"
     fig = interval_plot(
         tidy,
         x_title=x_title,
         interval_label="95% posterior interval",
-        title=title,
         reference=reference,
         reference_label=None if reference is None else "population mean",
         large_fonts=large_fonts,
@@ -82,10 +80,9 @@ def best_bars(names, p_best, *, top: int = TOP_BARS, large_fonts: bool = False) 
             hovertemplate="<b>%{y}</b><br>Pr(best) %{x:.3f}<extra></extra>",
         )
     )
-    more = f" (top {top} of {p.size:,})" if p.size > top else ""
     apply_layout(
         fig,
-        x_title=f"Pr(group has the largest true value | y){more}",
+        x_title="Pr(group has the largest true value | y)",
         large_fonts=large_fonts,
         height=max(300, 26 * len(order) + 120),
     )
