@@ -63,8 +63,9 @@ def draw_count(value, name: str = "draws") -> int:
 
 
 def seed(value) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
-        raise ValueError(f"seed must be a whole number of at least 0; got {value!r}")
+    # JAX keys take a signed 64-bit seed; a larger one would fail inside JAX with OverflowError.
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or not 0 <= value < 2**63:
+        raise ValueError(f"seed must be a whole number from 0 to 2**63 - 1; got {value!r}")
     return int(value)
 
 

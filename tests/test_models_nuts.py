@@ -266,7 +266,8 @@ def test_progress_runs_in_chunks_with_the_same_transitions(schools):
         ({"centered": "yes"}, "centered must be True or False"),
         ({"num_samples": 3}, "num_samples must be at least 4"),
         ({"num_chains": 0}, "num_chains must be a whole number of at least 1"),
-        ({"seed": -1}, "seed must be a whole number of at least 0"),
+        ({"seed": -1}, "seed must be a whole number from 0"),
+        ({"seed": 2**64}, "seed must be a whole number from 0"),
         ({"progress": 0.5}, "progress must be a callable"),
     ],
 )
