@@ -10,6 +10,7 @@ import pytest
 
 from tests.browser import (
     CHROMIUM_ARGS,
+    ROOT,
     SCREENSHOTS,
     assert_no_exception,
     full_screenshot,
@@ -21,7 +22,7 @@ from tests.browser import (
 
 pytestmark = pytest.mark.browser
 
-PAGES = ["home", "levels_of_pooling", "free_throws", "drug_trial", "eight_schools"]
+PAGES = ["home", "levels_of_pooling", "free_throws", "drug_trial", "eight_schools", "your_data"]
 
 
 @pytest.fixture(scope="module")
@@ -141,3 +142,22 @@ def test_a_number_typed_by_keyboard_changes_the_drug_trial(page, server):
     assert_no_exception(page)
     assert "y=5" in page.url
     assert shown_state(page) != before
+
+
+def test_an_upload_is_analysed_and_a_bad_file_is_named_without_losing_it(page, server, tmp_path):
+    open_page(page, server, "your_data", "?source=Upload+a+file")
+    good = ROOT / "data" / "examples" / "estimates_bcg.csv"
+    chooser = page.locator("[data-testid='stFileUploader'] input[type='file']")
+    rerun_after(page, lambda: chooser.set_input_files(str(good)))
+    assert_no_exception(page)
+    page.locator("[data-testid='stPlotlyChart'] .main-svg").first.wait_for(timeout=60_000)
+    assert "estimates_bcg.csv" in page.locator("[data-testid='stMain']").inner_text()
+
+    bad = tmp_path / "bad_counts.csv"
+    bad.write_text("group,successes,trials\nA,5,3\nB,x,10\n")
+    rerun_after(page, lambda: chooser.set_input_files(str(bad)))
+    assert_no_exception(page)
+    error = page.locator("[data-testid='stAlertContentError']").first.inner_text()
+    assert "Row 2" in error and "Row 3" in error  # both problems, each with its row
+    assert "Still showing the last good dataset" in error
+    assert page.locator("[data-testid='stPlotlyChart'] .main-svg").count() >= 1
