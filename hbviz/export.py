@@ -20,6 +20,9 @@ def to_csv(table: pd.DataFrame, *, index: bool = True) -> bytes:
     """UTF-8 CSV of ``table`` with text cells, column names and index labels neutralized.
 
     Numbers are left as numbers (a negative estimate stays ``-3.0``); only text is touched.
+    Rows end in CRLF (RFC 4180), so that a cell holding a bare carriage return is quoted: with
+    LF endings pandas leaves it bare, and a spreadsheet starts a new row there, whose next cell
+    (``=1+1`` in a name "a", CR, "=1+1") would escape the neutralizing above.
     """
     safe = table.copy()
     for column in safe.columns:
@@ -28,4 +31,4 @@ def to_csv(table: pd.DataFrame, *, index: bool = True) -> bytes:
     safe.columns = [neutralize(str(c)) for c in safe.columns]
     if index:
         safe.index = safe.index.map(lambda v: neutralize(v) if isinstance(v, str) else v)
-    return safe.to_csv(index=index).encode("utf-8")
+    return safe.to_csv(index=index, lineterminator="\r\n").encode("utf-8")

@@ -181,6 +181,13 @@ except ValueError as err:
     _ui.show_problem(err)
     st.stop()
 names, theta = list(g.table.index), post.theta
+if data.shape == "counts" and post.truncated:
+    st.warning(
+        f"With these counts the hierarchical posterior is improper (e.g. no successes or no "
+        f"failures anywhere): {post.edge_mass:.1%} of its mass lies on the edge of the grid, so "
+        "the population estimates below depend on where the grid was cut off.",
+        icon=":material/warning:",
+    )
 unit = {"counts": "rate, successes / trials"}.get(
     data.shape, f"{data.columns.get('estimate', data.columns.get('value'))}, your units"
 )
