@@ -2,6 +2,8 @@
 
 import streamlit as st
 
+from hbviz import warmup
+
 st.set_page_config(
     page_title="hbviz: pooling and shrinkage",
     page_icon=":material/hub:",
@@ -21,5 +23,9 @@ PAGES = {
     ],
     "Your data": [st.Page("pages/your_data.py", title="Your data", icon=":material/upload_file:")],
 }
+
+# Compile the samplers the lecture uses in the background, once per server process, so the pages
+# opened after the first one answer without a compile pause.
+warmup.start_in_background()
 
 st.navigation(PAGES).run()

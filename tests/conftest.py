@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
+# The app warms its samplers in a background thread on a server's first request; in tests that
+# would compete with the test's own timings and compile work, so it is off (tests/test_warmup.py
+# runs it directly).
+os.environ.setdefault("HBVIZ_WARM_UP", "0")
+
 from pathlib import Path
 
 import numpy as np

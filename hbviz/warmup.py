@@ -1,0 +1,114 @@
+"""Compile the lecture's samplers before the first student asks for them.
+
+A fresh server process traces and compiles every jitted sampler on first use: about a second for
+an exact sampler and several seconds for each NUTS model, even with JAX's persistent cache warm
+(tracing is not cached). :func:`start_in_background` runs the calls that the lecture pages make
+first, on their default data, in a daemon thread, once per process; app.py starts it on the
+server's first request, so the pages a class opens next are already compiled.
+
+Set ``HBVIZ_WARM_UP=0`` to switch it off (the test suite does, to keep its timings its own).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable
+
+from hbviz import beta_binomial, datasets, normal_normal, nuts
+
+
+def _eight_schools():
+    df = datasets.eight_schools()
+    return df["y"].to_numpy(), df["sigma"].to_numpy()
+
+
+def _steps() -> list[tuple[str, Callable[[], object]]]:
+    """(name, call) pairs in the order a lecture uses them; sizes are the pages' defaults."""
+    y, sigma = _eight_schools()
+    rats = datasets.rat_tumor()
+    throws = datasets.free_throws()
+    pooling = datasets.pooling_demo()
+    values = pooling["value"].to_numpy()
+    groups = pooling["group"].astype("category").cat.codes.to_numpy()
+    steps = [
+        ("eight schools, exact", lambda: normal_normal.sample_posterior(y, sigma, draws=10_000)),
+        ("home, exact", lambda: normal_normal.sample_posterior(y, sigma, draws=4000)),
+        (
+            "rat tumors, exact",
+            lambda: beta_binomial.sample_posterior(rats["y"], rats["n"], draws=4000),
+        ),
+        (
+            "free throws, exact",
+            lambda: beta_binomial.sample_posterior(
+                throws["made"], throws["attempts"], draws=10_000
+            ),
+        ),
+    ]
+    for centered in (False, True):
+        steps.append(
+            (
+                f"eight schools, NUTS {'centered' if centered else 'non-centered'}",
+                lambda c=centered: nuts.fit_normal_hierarchy(
+                    y, sigma, centered=c, num_chains=4, num_warmup=500, num_samples=500
+                ),
+            )
+        )
+    for regime in ("no", "complete", "partial"):
+        steps.append(
+            (
+                f"levels of pooling, NUTS {regime}",
+                lambda r=regime: nuts.fit_pooling(
+                    values,
+                    groups,
+                    regime=r,
+                    num_chains=2,
+                    num_warmup=1000,
+                    num_samples=1000,
+                    progress=lambda fraction: None,
+                ),
+            )
+        )
+    return steps
+
+
+def step_names() -> list[str]:
+    return [name for name, _ in _steps()]
+
+
+def warm_up(*, only: Callable[[str], bool] | None = None) -> dict[str, float]:
+    """Run the warm-up calls (those whose name ``only`` accepts); return seconds per call.
+
+    A call that fails is recorded as NaN and the rest still run: warming is best effort, and the
+    page that makes the same call will show its error properly.
+    """
+    seconds = {}
+    for name, call in _steps():
+        if only is not None and not only(name):
+            continue
+        start = time.perf_counter()
+        try:
+            call()
+        except Exception:  # best effort: a failing step must not stop the others
+            seconds[name] = float("nan")
+            continue
+        seconds[name] = time.perf_counter() - start
+    return seconds
+
+
+_started = threading.Event()
+
+
+def start_in_background() -> threading.Thread | None:
+    """Start :func:`warm_up` in a daemon thread, once per process (None if already started or
+    switched off with ``HBVIZ_WARM_UP=0``)."""
+    if os.environ.get("HBVIZ_WARM_UP", "1") == "0" or _started.is_set():
+        return None
+    _started.set()
+    thread = threading.Thread(target=warm_up, name="hbviz-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+__all__ = ["start_in_background", "step_names", "warm_up"]

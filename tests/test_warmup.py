@@ -1,0 +1,34 @@
+"""The background warm-up: what it covers, that it runs, and that it starts once per process."""
+
+from __future__ import annotations
+
+import math
+import threading
+
+from hbviz import warmup
+
+
+def test_it_covers_every_lecture_page():
+    names = " ".join(warmup.step_names())
+    for page in ("eight schools", "home", "rat tumors", "free throws", "levels of pooling"):
+        assert page in names
+    assert "NUTS centered" in names and "NUTS non-centered" in names
+
+
+def test_the_exact_steps_run_and_are_timed():
+    seconds = warmup.warm_up(only=lambda name: name.endswith("exact"))
+    assert set(seconds) == {n for n in warmup.step_names() if n.endswith("exact")}
+    assert all(math.isfinite(s) and s >= 0 for s in seconds.values())
+
+
+def test_it_starts_once_per_process_and_can_be_switched_off(monkeypatch):
+    calls = []
+    monkeypatch.setattr(warmup, "warm_up", lambda: calls.append(threading.current_thread().name))
+    monkeypatch.setattr(warmup, "_started", threading.Event())
+    monkeypatch.setenv("HBVIZ_WARM_UP", "0")
+    assert warmup.start_in_background() is None
+    monkeypatch.setenv("HBVIZ_WARM_UP", "1")
+    thread = warmup.start_in_background()
+    thread.join(timeout=10)
+    assert warmup.start_in_background() is None  # a second request does not start another
+    assert calls == ["hbviz-warm-up"]
