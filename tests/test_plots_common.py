@@ -65,10 +65,11 @@ def test_shrinkage_plot_joins_each_raw_value_to_its_pooled_value():
     fig = common.shrinkage_plot(
         [28, 8, -3], [10, 8, 5], ["A", "B", "C"], population_mean=7.7, weight=[1, 2, 3]
     )
-    segments, raw, pooled = fig.data
+    segments, raw, pooled, mean_line = fig.data
     assert list(segments.x[:2]) == [28, 10]
     assert raw.name == "no pooling" and pooled.name == "partial pooling"
     assert max(raw.marker.size) > min(raw.marker.size)  # size shows the weight
+    assert list(mean_line.x) == [7.7, 7.7] and "population mean" in mean_line.name
     assert fig.layout.xaxis.title.text == "estimate"
     with pytest.raises(ValueError, match="one entry per group"):
         common.shrinkage_plot([1, 2], [1], ["a", "b"])

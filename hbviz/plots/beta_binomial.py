@@ -150,12 +150,8 @@ def shrinkage_between_models(
     value_title: str = "posterior mean of θ",
     large_fonts: bool = False,
 ) -> go.Figure:
-    """``common.shrinkage_plot`` from independent to hierarchical means, labels kept off the axis.
-
-    The shared builder writes "population mean" and the marker-size note just below the plot,
-    where they cover the x tick labels; here they move into the empty band above the top row.
-    """
-    fig = shrinkage_plot(
+    """``common.shrinkage_plot`` from the independent to the hierarchical posterior means."""
+    return shrinkage_plot(
         independent,
         hierarchical,
         names,
@@ -167,18 +163,6 @@ def shrinkage_between_models(
         value_title=value_title,
         large_fonts=large_fonts,
     )
-    fig.update_annotations(
-        selector={"text": "population mean"},
-        text=f"population mean {population_mean:.3f}",
-        y=1,
-        yanchor="top",
-        xanchor="left",
-        xshift=4,
-    )
-    fig.update_annotations(
-        selector={"text": f"marker size: {weight_label}"}, y=1.02, yanchor="bottom"
-    )
-    return fig
 
 
 # ---------------------------------------------------------------------------------------------

@@ -184,11 +184,16 @@ def shrinkage_plot(
             )
         )
     if population_mean is not None:
-        fig.add_vline(
-            x=population_mean,
-            line={"dash": "dash", "color": GREY},
-            annotation_text="population mean",
-            annotation_position="bottom",
+        # In the legend: a label at the foot of the line would sit on the x tick labels.
+        fig.add_trace(
+            _scatter(len(names))(
+                x=[population_mean, population_mean],
+                y=[-0.25, 1.25],
+                mode="lines",
+                line={"dash": "dash", "color": GREY},
+                name=f"population mean {population_mean:.3g}",
+                hoverinfo="skip",
+            )
         )
     apply_layout(fig, title=title, x_title=value_title, large_fonts=large_fonts, height=380)
     fig.update_yaxes(
@@ -204,9 +209,9 @@ def shrinkage_plot(
             xref="paper",
             yref="paper",
             x=1,
-            y=-0.02,
+            y=1.02,
             xanchor="right",
-            yanchor="top",
+            yanchor="bottom",
             showarrow=False,
             font={"color": GREY},
         )
