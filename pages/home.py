@@ -1,10 +1,8 @@
 """Home: the idea of a hierarchy, the three levels of pooling in one picture, links to every page."""
 
-import numpy as np
-import pandas as pd
 import streamlit as st
 
-from hbviz import datasets, normal_normal
+from hbviz import datasets, normal_normal, normal_pooling
 from hbviz.plots.common import interval_plot
 from hbviz.plots.style import POOLING_COLORS
 from pages import _ui
@@ -45,39 +43,8 @@ with right:
     schools = datasets.eight_schools()
     y, sigma = schools["y"].to_numpy(), schools["sigma"].to_numpy()
     post = _ui.normal_posterior(_ui.as_tuple(y), _ui.as_tuple(sigma))
-    pooled, pooled_sd = normal_normal.complete_pooling(y, sigma)
-    lower, upper = np.percentile(post.theta, [2.5, 97.5], axis=0)
-    table = pd.concat(
-        [
-            pd.DataFrame(
-                {
-                    "group": schools["school"],
-                    "estimate": y,
-                    "lower": y - 1.96 * sigma,
-                    "upper": y + 1.96 * sigma,
-                    "series": "no pooling",
-                }
-            ),
-            pd.DataFrame(
-                {
-                    "group": schools["school"],
-                    "estimate": pooled,
-                    "lower": pooled - 1.96 * pooled_sd,
-                    "upper": pooled + 1.96 * pooled_sd,
-                    "series": "complete pooling",
-                }
-            ),
-            pd.DataFrame(
-                {
-                    "group": schools["school"],
-                    "estimate": post.theta.mean(axis=0),
-                    "lower": lower,
-                    "upper": upper,
-                    "series": "partial pooling",
-                }
-            ),
-        ]
-    )
+    pooled, _ = normal_normal.complete_pooling(y, sigma)
+    table = normal_pooling.pooling_intervals(schools["school"], y, sigma, post.theta)
     _ui.show_figure(
         interval_plot(
             table,
@@ -92,12 +59,12 @@ with right:
     )
     st.caption(
         "Points and 95% intervals: estimate ± 1.96 σ_j (no pooling), 7.7 ± 1.96 × 4.1 (complete "
-        "pooling), and exact posterior means with 2.5–97.5% quantiles under BDA3's uniform prior "
+        "pooling), and exact posterior medians with 2.5–97.5% quantiles under BDA3's uniform prior "
         "on τ (partial pooling)."
     )
 
-st.subheader("The lecture, page by page")
-cols = st.columns(4)
+st.subheader("Page by page")
+cols = st.columns(5)
 links = [
     (
         "pages/levels_of_pooling.py",
@@ -118,6 +85,11 @@ links = [
         "pages/eight_schools.py",
         "Eight schools",
         "p(τ | y), shrinkage as τ moves, which school is best.",
+    ),
+    (
+        "pages/your_data.py",
+        "Your data",
+        "Upload or paste grouped data: the same analyses, downloadable.",
     ),
 ]
 for col, (path, label, blurb) in zip(cols, links, strict=True):
