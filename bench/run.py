@@ -694,12 +694,18 @@ def control_values(widget, count: int) -> list[tuple[str, Callable]]:
             for j in (index + k, index - k):
                 if 0 <= j < len(options) and j not in order:
                     order.append(j)
-        if kind == "selectbox":
-            return [(options[j], lambda w, j=j: w.select_index(j)) for j in order][:count]
-        # AppTest sets a select slider by value, and shows only the formatted options: usable
-        # when formatting leaves them as they are (the default, str)
-        usable = [j for j in order if widget.format_func(options[j]) == options[j]]
-        return [(options[j], lambda w, v=options[j]: w.set_value(v)) for j in usable][:count]
+        # AppTest sets these by value (select_index too), but shows only the formatted options:
+        # recover the values when formatting is the identity or a dict lookup (DICT.get)
+        fmt = widget.format_func
+        table = getattr(fmt, "__self__", None)
+        raw = {v: k for k, v in table.items()} if isinstance(table, dict) else {}
+        usable = []
+        for j in order:
+            value = raw.get(options[j], options[j])
+            with contextlib.suppress(Exception):
+                if str(fmt(value)) == options[j]:
+                    usable.append((options[j], lambda w, v=value: w.set_value(v)))
+        return usable[:count]
     if kind == "slider":
         lo, hi, step = widget.min, widget.max, widget.step
         current = widget.value
@@ -965,6 +971,8 @@ def bench_pages(cfg: Config) -> Section:
                 else "0"
             )
             v = verdict(ok) + (f"; error: {errors[0]}" if errors else "")
+            if not runs:
+                v = "skipped: no new value AppTest can set (options shown through a format_func)"
             sec.rows.append(
                 [
                     page,
