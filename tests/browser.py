@@ -157,3 +157,25 @@ def full_screenshot(page, path) -> None:
     wait_idle(page)
     page.screenshot(path=str(path), full_page=True)
     page.set_viewport_size(size)
+
+
+def server_pid(port: int) -> int:
+    """The pid of the `streamlit run … --server.port <port>` process (a child of this one)."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            args = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"streamlit" in b" ".join(args) and str(port).encode() in args:
+            return int(entry.name)
+    raise LookupError(f"no streamlit process on port {port}")
+
+
+def peak_rss_mb(pid: int) -> float:
+    """VmHWM (the peak resident set size) of a process, in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise LookupError("no VmHWM in /proc status")

@@ -6,6 +6,8 @@ them into docs/ for the README.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.browser import (
@@ -14,8 +16,10 @@ from tests.browser import (
     SCREENSHOTS,
     assert_no_exception,
     full_screenshot,
+    peak_rss_mb,
     require_chromium,
     rerun_after,
+    server_pid,
     streamlit_server,
     wait_idle,
 )
@@ -161,3 +165,16 @@ def test_an_upload_is_analysed_and_a_bad_file_is_named_without_losing_it(page, s
     assert "Row 2" in error and "Row 3" in error  # both problems, each with its row
     assert "Still showing the last good dataset" in error
     assert page.locator("[data-testid='stPlotlyChart'] .main-svg").count() >= 1
+
+
+def test_server_memory_after_every_page_is_recorded(page, server):
+    """Runs last in this module: every page has been visited by then. A measurement (written to
+    tests/screenshots/server_memory.json), with a loose bound that only catches a runaway cache."""
+    for path in PAGES:
+        open_page(page, server, path)
+    peak = peak_rss_mb(server_pid(int(server.rsplit(":", 1)[1])))
+    (SCREENSHOTS / "server_memory.json").write_text(
+        json.dumps({"pages": PAGES, "server_peak_rss_mb": round(peak, 1)}, indent=2)
+    )
+    print(f"server peak RSS after every page: {peak:.0f} MB")
+    assert peak < 4096

@@ -28,7 +28,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.browser import CHROMIUM_ARGS, IDLE, SCREENSHOTS, require_chromium, streamlit_server
+from tests.browser import (
+    CHROMIUM_ARGS,
+    IDLE,
+    SCREENSHOTS,
+    peak_rss_mb,
+    require_chromium,
+    server_pid,
+    streamlit_server,
+)
 
 pytestmark = [pytest.mark.load, pytest.mark.browser]
 
@@ -58,32 +66,10 @@ CHANGED_AND_IDLE = (
 MAIN_TEXT = "() => document.querySelector(\"[data-testid='stMain']\").innerText"
 
 
-def server_pid(port: int) -> int:
-    """The pid of the `streamlit run … --server.port <port>` process (a child of this one)."""
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            args = (entry / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if b"streamlit" in b" ".join(args) and str(port).encode() in args:
-            return int(entry.name)
-    raise LookupError(f"no streamlit process on port {port}")
-
-
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time a process has used so far."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def peak_rss_mb(pid: int) -> float:
-    """VmHWM (the peak resident set size) of a process, in MB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    raise LookupError("no VmHWM in /proc status")
 
 
 async def open_page(context, url: str):
