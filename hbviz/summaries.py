@@ -175,9 +175,3 @@ def ranking_table(
     if threshold is not None:
         table["p_above"] = prob_greater(arr, threshold)
     return table
-
-
-def monte_carlo_se(draws) -> np.ndarray:
-    """Monte Carlo standard error of each column's mean for independent draws, shape (J,)."""
-    arr = _check_draws(draws)
-    return arr.std(axis=0, ddof=1) / np.sqrt(arr.shape[0])
