@@ -1,0 +1,38 @@
+"""The benchmark's own instruments (bench/harness.py, bench/page_reruns.py) see what they claim:
+compiles through JAX's monitoring events, and only the public functions of hbviz."""
+
+from __future__ import annotations
+
+import jax
+import numpy as np
+
+from bench.harness import CompileLog
+from bench.page_reruns import public_functions
+from hbviz import nuts
+
+
+def test_compile_log_counts_new_programs_and_not_cached_calls():
+    log = CompileLog()
+    double = jax.jit(lambda x: 2.0 * x + 1.0)
+    x = np.arange(3.0)
+
+    before = log.snapshot()
+    double(x)
+    first = CompileLog.since(before, log.snapshot())
+    assert first["programs"] >= 1
+    assert first["trace"] > 0 and first["compile"] > 0
+
+    before = log.snapshot()
+    double(x + 1.0)  # same shape: the compiled program is re-used
+    assert CompileLog.since(before, log.snapshot())["programs"] == 0
+
+    before = log.snapshot()
+    double(np.arange(4.0))  # a new shape compiles again
+    assert CompileLog.since(before, log.snapshot())["programs"] >= 1
+
+
+def test_public_functions_are_the_exported_ones():
+    found = public_functions(nuts)
+    assert "fit_normal_hierarchy" in found
+    assert set(found) <= set(nuts.__all__)
+    assert not any(name.startswith("_") for name in found)
