@@ -71,7 +71,8 @@ class StageClock:
     hbviz counts towards "figure building" (``hbviz.plots``) or "hbviz computation" (the rest);
     calls nested inside them are not counted again. "NUTS fits" (the public ``hbviz.nuts.fit_*``)
     and "apply_layout" (``hbviz.plots.style.apply_layout``) are parts of those, timed wherever
-    they are called. "Chart serialising" is Plotly's ``to_dict`` and ``to_json`` as called by
+    they are called. Calls made by the server's warm-up (``hbviz.warmup.warm_up``, in its own
+    thread) are not counted. "Chart serialising" is Plotly's ``to_dict`` and ``to_json`` as called by
     ``st.plotly_chart``.
     """
 
@@ -98,6 +99,8 @@ class StageClock:
         def wrap(fn, bucket, always=None):
             @functools.wraps(fn)
             def timed(*args, **kwargs):
+                if getattr(local, "warming_up", False):
+                    return fn(*args, **kwargs)
                 depth = getattr(local, "depth", 0)
                 local.depth = depth + 1
                 start = time.perf_counter()
@@ -115,6 +118,19 @@ class StageClock:
 
             return timed
 
+        def uncounted(fn):
+            """The server's warm-up (app.py starts it in a thread): its fits are not a page's."""
+
+            @functools.wraps(fn)
+            def warm_up(*args, **kwargs):
+                local.warming_up = True
+                try:
+                    return fn(*args, **kwargs)
+                finally:
+                    local.warming_up = False
+
+            return warm_up
+
         wrapped = {}
         for module in modules:
             plots = module.__name__.startswith("hbviz.plots")
@@ -125,7 +141,10 @@ class StageClock:
                     always = "NUTS fits"
                 elif plots and name == "apply_layout":
                     always = "apply_layout"
-                wrapped[fn] = wrap(fn, bucket, always)
+                if module.__name__ == "hbviz.warmup" and name == "warm_up":
+                    wrapped[fn] = uncounted(fn)
+                else:
+                    wrapped[fn] = wrap(fn, bucket, always)
         for module in modules:  # also where a function was imported by name
             for name, value in list(vars(module).items()):
                 if inspect.isfunction(value) and value in wrapped:
