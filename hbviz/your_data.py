@@ -671,3 +671,24 @@ def nuts_check(
     gap = float(np.max(np.abs(table["sd"] - exact.table["sd"]) / exact.table["sd"]))
     comparison = compare_intervals(names, exact.posterior.theta, nuts_draws)
     return NutsCheck(table, fit, comparison, gap, text)
+
+
+def column_notes(columns: Sequence[str]) -> str:
+    """What the table's columns mean, for a caption under it (from :data:`COLUMN_HELP`)."""
+    return " · ".join(f"**{c}**: {COLUMN_HELP[c]}" for c in columns if c in COLUMN_HELP)
+
+
+def number_formats(shape: str, value_decimals: int) -> dict[str, str]:
+    """printf formats of the page's table columns: values in the data's units with one number of
+    decimals (:attr:`Analysis.decimals`), probabilities with 3, mean ranks with 1."""
+    value = f"%.{value_decimals}f"
+    formats = dict.fromkeys(["raw", "std_error", "raw_se", "mean", "sd", "2.5%", "50%"], value)
+    formats |= {"97.5%": value, "n": "%d", "p_best": "%.3f", "mean_rank": "%.1f"}
+    return formats | {"size": "%.3g" if shape == "estimates" else "%d"}
+
+
+def value_unit(data: Dataset) -> str:
+    """What the group values are, for axis titles: a rate for counts, else the value column."""
+    if data.shape == "counts":
+        return "rate, successes / trials"
+    return f"{data.columns.get('estimate', data.columns.get('value'))}, your units"

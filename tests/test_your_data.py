@@ -87,9 +87,7 @@ def test_posterior_means_match_the_varying_intercept_model_within_monte_carlo_er
     draws = 20_000
     res = yd.analyse(data, within_sd=SIGMA, tau_scale=3.0, draws=draws)
     ybar, n = group_means(values, group)
-    expected = posterior_means_by_quadrature(
-        ybar, SIGMA / np.sqrt(n), 3.0, res.priors.mu_prior
-    )
+    expected = posterior_means_by_quadrature(ybar, SIGMA / np.sqrt(n), 3.0, res.priors.mu_prior)
     # Exact draws are independent: the Monte Carlo sd of each mean is sd_j/√draws. Over 40
     # groups, |z| < 4.5 fails by chance with probability < 40 · 7e-6.
     z = (res.table["mean"].to_numpy() - expected) / (res.table["sd"].to_numpy() / np.sqrt(draws))
