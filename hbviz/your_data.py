@@ -63,7 +63,7 @@ COLUMN_HELP = {
     "std_error": "Standard error of raw: √(p(1−p)/n) for counts, σ_j for estimates, σ/√n_j for "
     "raw data.",
     "size": "What the group's evidence rests on: trials, observations, or precision 1/σ_j².",
-    "n": "Observations in the group.",
+    "own_sd": "The sd of the group's own values (none for a single value).",
     "sd": "Posterior sd of the group's true value.",
     "sd_source": "Which within-group sd gave raw_se: pooled (shared by all groups), the group's "
     "own, or a known one.",
@@ -84,7 +84,8 @@ class Groups(NamedTuple):
     table : DataFrame indexed by group
         ``raw`` (no-pooling estimate: y_j/n_j, the estimate, or the group mean), ``std_error``
         (its standard error), ``size`` (trials, observations, or precision 1/σ_j²) and, for
-        raw data, ``n``, ``sd`` (the group's own sd) and ``sd_source``.
+        raw data, ``own_sd`` (the group's own sd, NaN for a single observation) and
+        ``sd_source``.
     size_label : str
         What ``size`` is, for the shrinkage plot's legend.
     pooled_sd : float or None
@@ -216,8 +217,7 @@ def groups(data: Dataset, *, within_sd: str | float = "pooled") -> Groups:
             "raw": est["mean"],
             "std_error": est["std_error"],
             "size": est["n"].astype(float),
-            "n": est["n"],
-            "sd": est["sd"],
+            "own_sd": est["sd"],
             "sd_source": est["sd_source"],
         }
     )
@@ -230,7 +230,7 @@ def warnings_for(g: Groups) -> list[str]:
     if "sd_source" not in g.table or not (g.table["sd_source"] == "own").any():
         return []
     own = g.table[g.table["sd_source"] == "own"]
-    few = own[own["n"] < FEW_OBSERVATIONS]
+    few = own[own["size"] < FEW_OBSERVATIONS]
     if few.empty:
         return []
     return [
@@ -683,7 +683,7 @@ def number_formats(shape: str, value_decimals: int) -> dict[str, str]:
     decimals (:attr:`Analysis.decimals`), probabilities with 3, mean ranks with 1."""
     value = f"%.{value_decimals}f"
     formats = dict.fromkeys(["raw", "std_error", "raw_se", "mean", "sd", "2.5%", "50%"], value)
-    formats |= {"97.5%": value, "n": "%d", "p_best": "%.3f", "mean_rank": "%.1f"}
+    formats |= {"97.5%": value, "own_sd": value, "p_best": "%.3f", "mean_rank": "%.1f"}
     return formats | {"size": "%.3g" if shape == "estimates" else "%d"}
 
 

@@ -82,16 +82,17 @@ def load(source: str) -> tuple[str, upload.Dataset] | None:
         return EXAMPLES[choice], parse(choice, upload.example(choice), ())
     if source == "paste":
         raw = st.text_area("Paste CSV text (with its header row)", key="pasted", height=160)
-        raw, label = raw.encode(), "The pasted text"
+        raw, label = raw.encode(), "the pasted text"
     else:
         file = st.file_uploader(
             f"CSV file (at most {upload.MAX_UPLOAD_MB} MB)", type=["csv", "tsv", "txt"]
         )
         raw, label = (file.getvalue(), file.name) if file else (None, None)
     kept = st.session_state.get(LAST)
-    if raw is None or not raw.strip():
-        what = "choose a file" if raw is None else "the text box is empty: paste CSV text"
-        return fallback(kept, f"Nothing to analyse yet: {what} with a header row.")
+    if raw is None:
+        return fallback(kept, "Choose a CSV file with a header row.")
+    if source == "paste" and not raw.strip():
+        return fallback(kept, "The text box is empty: paste CSV text with a header row.")
     mapping = ()
     with st.expander("Choose the columns by hand"):
         try:
@@ -111,19 +112,20 @@ def load(source: str) -> tuple[str, upload.Dataset] | None:
         more = f"\n\n… and {err.more} more." if err.more else ""
         problems = "\n".join(f"- {_ui.plain(p)}" for p in err.problems)
         st.error(
-            f"**{_ui.plain(label)}** cannot be used:\n\n{problems}{more}", icon=":material/error:"
+            f"Cannot use **{_ui.plain(label)}**:\n\n{problems}{more}",
+            icon=":material/error:",
         )
-    return fallback(kept, "Nothing to analyse: fix the problems above and load the file again.")
+    return fallback(kept, f"Fix the problems above to analyse {_ui.plain(label)}.")
 
 
-def fallback(kept: tuple | None, message: str) -> tuple[str, upload.Dataset] | None:
-    """The last dataset the user loaded, said to be that; or an empty state."""
+def fallback(kept: tuple | None, what_to_do: str) -> tuple[str, upload.Dataset] | None:
+    """The last dataset the user loaded, said to be that; or an empty state saying what to do."""
     if kept is None:
-        st.info(f"{message} Or pick an example in the sidebar.", icon=":material/info:")
+        st.info(f"Nothing to analyse. {what_to_do} Or pick an example in the sidebar.")
     else:
         st.info(
-            f"{message} Below: **{_ui.plain(kept[0])}**, the last data you loaded that could be "
-            "read.",
+            f"{what_to_do} Until then the page analyses **{_ui.plain(kept[0])}**, the last data "
+            "you loaded that could be read.",
             icon=":material/history:",
         )
     return kept
@@ -214,9 +216,11 @@ show_table(g.table, "groups", "groups.csv")
 st.header("2 · No pooling, complete pooling, partial pooling")
 _ui.method_badge("exact")
 complete, complete_sd = res.complete_pooling
-cols = st.columns(4)
-cols[0].metric("Complete pooling", f"{complete:.{d + 1}f} ± {complete_sd:.{d + 1}f}")
-cols[1].metric(res.population_label.capitalize(), f"{res.population_mean:.{d + 1}f}")
+cols = st.columns([3, 3, 1, 1])
+cols[0].metric("Complete pooling", f"{complete:.{d}f} ± {complete_sd:.{d}f}")
+cols[1].metric(
+    res.population_label[0].upper() + res.population_label[1:], f"{res.population_mean:.{d}f}"
+)
 cols[2].metric("Groups", f"{len(names):,}")
 cols[3].metric("Exact draws", f"{theta.shape[0]:,}")
 plot(

@@ -91,7 +91,9 @@ def test_pasted_text_then_a_rejected_paste_keeps_the_last_good_dataset(page):
     assert not at.exception
     message = at.error[0].value
     assert "Row 2, column 'y'" in message and "Row 3, column 'y'" in message
-    assert "the last data you loaded" in at.info[0].value  # says what is analysed and why
+    assert (
+        "analyses **the pasted text**, the last data you loaded" in at.info[0].value
+    )  # says what is analysed and why
     assert metric(at, "Groups") == "3"  # the rejected paste did not replace it
 
 
@@ -99,7 +101,7 @@ def test_a_rejected_first_paste_shows_its_problems_and_no_example(page):
     at = page(source="Paste CSV text")
     at.text_area(key="pasted").input("team,y,n\nA,x,10\nB,15,12\n").run()
     assert not at.exception
-    assert "cannot be used" in at.error[0].value
+    assert "Cannot use **the pasted text**" in at.error[0].value
     assert "Nothing to analyse" in at.info[0].value
     assert not at.success and not at.get("plotly_chart") and not at.metric
 
@@ -109,7 +111,7 @@ def test_a_blank_paste_says_the_box_is_empty(page, text):
     at = page(source="Paste CSV text")
     at.text_area(key="pasted").input(text).run()
     assert not at.exception and not at.error
-    assert "the text box is empty" in at.info[0].value
+    assert "The text box is empty" in at.info[0].value
     assert not at.success and not at.get("plotly_chart")
 
 
