@@ -282,7 +282,13 @@ st.download_button(
 )
 cols = st.columns(2)
 with cols[0]:
-    plot(figs.posterior_forest, table, x_title=unit, reference=res.population_mean)
+    plot(
+        figs.posterior_forest,
+        table,
+        x_title=unit,
+        reference=res.population_mean,
+        reference_label=res.population_label,
+    )
 with cols[1]:
     plot(figs.best_bars, names, res.table["p_best"].to_numpy())
     st.caption(

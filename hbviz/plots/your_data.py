@@ -32,9 +32,12 @@ def posterior_forest(
     x_title: str,
     rows: int = FOREST_ROWS,
     reference: float | None = None,
+    reference_label: str = "population mean",
     large_fonts: bool = False,
 ) -> go.Figure:
     """Posterior median and 95% interval of the first ``rows`` groups of ``table`` (in its order).
+
+    ``reference`` (e.g. E(μ | y)) is drawn as a dashed line named ``reference_label``.
 
     ``table`` is indexed by group with columns ``50%``, ``2.5%`` and ``97.5%``
     (``summaries.posterior_quantiles``).
@@ -56,7 +59,7 @@ def posterior_forest(
         x_title=x_title,
         interval_label="95% posterior interval",
         reference=reference,
-        reference_label=None if reference is None else "population mean",
+        reference_label=None if reference is None else reference_label,
         large_fonts=large_fonts,
     )
     fig.data[0].name = "posterior median, 95% interval"
