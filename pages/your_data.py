@@ -10,7 +10,6 @@ import streamlit as st
 
 from hbviz import upload
 from hbviz import your_data as yd
-from hbviz.plots import beta_binomial as bb_figs
 from hbviz.plots import common
 from hbviz.plots import your_data as figs
 from hbviz.plots.style import POOLING_COLORS
@@ -249,18 +248,8 @@ if len(names) > figs.FOREST_ROWS:
 st.header("3 · The population: hyperparameter posterior")
 _ui.method_badge("exact")
 post = res.posterior
-if data.shape == "counts":
-    plot(
-        bb_figs.hyperparameter_contour,
-        post.logit_mean,
-        post.log_size,
-        post.density,
-        draws_log_ratio=post.draws_logit_mean[:1000],
-        draws_log_total=post.draws_log_size[:1000],
-    )
-else:
-    x_max = float(np.quantile(post.tau, 0.995)) * 1.2
-    plot(figs.tau_posterior, post.tau_grid, post.tau_density, value_title=unit, x_max=x_max)
+plot(figs.hyperparameter_posterior, post, value_title=unit)
+if data.shape != "counts":
     st.caption(f"Median of τ {np.median(post.tau):.{d + 1}f}; E(μ | y) {post.mu.mean():.{d + 1}f}.")
 st.caption(res.priors.description)
 

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from hbviz.plots import eight_schools
+from hbviz.plots import beta_binomial, eight_schools
 from hbviz.plots.common import interval_plot
 from hbviz.plots.style import OKABE_ITO, apply_layout, safe_labels
 
@@ -24,6 +24,30 @@ def tau_posterior(
     fig = eight_schools.tau_posterior_plot(tau_grid, density, x_max=x_max, large_fonts=large_fonts)
     fig.update_xaxes(title_text=f"τ, sd of the true group values ({value_title})")
     return fig
+
+
+def hyperparameter_posterior(
+    posterior, *, value_title: str, large_fonts: bool = False
+) -> go.Figure:
+    """The population's posterior: p(log(α/β), log(α+β) | y) with draws (BDA3 Fig. 5.3) for a
+    ``BetaBinomialPosterior``, p(τ | y) (Fig. 5.5) for a ``NormalPosterior``."""
+    if hasattr(posterior, "tau_grid"):
+        x_max = float(np.quantile(posterior.tau, 0.995)) * 1.2
+        return tau_posterior(
+            posterior.tau_grid,
+            posterior.tau_density,
+            value_title=value_title,
+            x_max=x_max,
+            large_fonts=large_fonts,
+        )
+    return beta_binomial.hyperparameter_contour(
+        posterior.logit_mean,
+        posterior.log_size,
+        posterior.density,
+        draws_log_ratio=posterior.draws_logit_mean[:1000],
+        draws_log_total=posterior.draws_log_size[:1000],
+        large_fonts=large_fonts,
+    )
 
 
 def posterior_forest(
