@@ -33,7 +33,7 @@ import pandas as pd
 from scipy import stats
 
 from hbviz import _validate, beta_binomial, export, normal_normal, nuts, summaries
-from hbviz.upload import Dataset
+from hbviz.upload import Dataset, UploadError
 
 POOLING_SERIES = ("no pooling", "complete pooling", "partial pooling")
 WITHIN_SD = ("pooled", "per_group")
@@ -692,3 +692,68 @@ def value_unit(data: Dataset) -> str:
     if data.shape == "counts":
         return "rate, successes / trials"
     return f"{data.columns.get('estimate', data.columns.get('value'))}, your units"
+
+
+class Pick(NamedTuple):
+    """The dataset the Your-data page analyses after the user gave ``raw``, and what to say.
+
+    Attributes
+    ----------
+    chosen : (label, Dataset) or None
+        What to analyse; None for an empty state.
+    loaded : bool
+        Whether ``chosen`` is the input just given (the page keeps it as the last good dataset).
+    problems : UploadError or None
+        Why the input given was rejected.
+    note : str or None
+        Plain text for the page: what to do, and which dataset is analysed instead and why.
+    """
+
+    chosen: tuple[str, Dataset] | None
+    loaded: bool
+    problems: UploadError | None
+    note: str | None
+
+
+def pick_dataset(
+    label: str | None,
+    raw: bytes | None,
+    kept: tuple[str, Dataset] | None,
+    *,
+    parse: Callable[[bytes], Dataset],
+    blank_is_empty: bool = False,
+) -> Pick:
+    """Parse the user's input, or fall back to the last good dataset they loaded, saying so.
+
+    Parameters
+    ----------
+    label : str or None
+        The input's name (a file name, "the pasted text").
+    raw : bytes or None
+        None when nothing was given yet (no file chosen).
+    kept : (label, Dataset) or None
+        The last dataset the user loaded that could be read; never an example they did not pick.
+    parse : callable
+        ``upload.parse`` or a cached equivalent.
+    blank_is_empty : bool
+        Treat blank input as "nothing given" (a paste box) rather than as an empty file.
+    """
+    problems = None
+    if raw is None:
+        what = "Choose a CSV file with a header row."
+    elif blank_is_empty and not raw.strip():
+        what = "The text box is empty: paste CSV text with a header row."
+    else:
+        try:
+            return Pick((label, parse(raw)), True, None, None)
+        except UploadError as err:
+            problems, what = err, f"Fix the problems above to analyse {label}."
+    if kept is None:
+        return Pick(None, False, problems, f"Nothing to analyse. {what} Or pick an example.")
+    return Pick(
+        kept,
+        False,
+        problems,
+        f"{what} Until then the page analyses {kept[0]}, the last data you loaded that could be "
+        "read.",
+    )

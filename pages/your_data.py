@@ -87,47 +87,34 @@ def load(source: str) -> tuple[str, upload.Dataset] | None:
             f"CSV file (at most {upload.MAX_UPLOAD_MB} MB)", type=["csv", "tsv", "txt"]
         )
         raw, label = (file.getvalue(), file.name) if file else (None, None)
-    kept = st.session_state.get(LAST)
-    if raw is None:
-        return fallback(kept, "Choose a CSV file with a header row.")
-    if source == "paste" and not raw.strip():
-        return fallback(kept, "The text box is empty: paste CSV text with a header row.")
     mapping = ()
-    with st.expander("Choose the columns by hand"):
-        try:
-            columns = upload.header(raw)
-        except upload.UploadError:
-            columns = []
-        shape = st.selectbox("Shape", ["automatic", *upload.SHAPES], key="map-shape")
-        if shape != "automatic" and columns:
-            mapping = tuple(
-                (role, st.selectbox(role, columns, key=f"map-{role}"))
-                for role in upload.ROLES[shape]
-            )
-    try:
-        st.session_state[LAST] = label, parse(hashlib.sha256(raw).hexdigest(), raw, mapping)
-        return st.session_state[LAST]
-    except upload.UploadError as err:
+    if raw is not None and raw.strip():
+        with st.expander("Choose the columns by hand"):
+            try:
+                columns = upload.header(raw)
+            except upload.UploadError:
+                columns = []
+            shape = st.selectbox("Shape", ["automatic", *upload.SHAPES], key="map-shape")
+            if shape != "automatic" and columns:
+                roles = upload.ROLES[shape]
+                mapping = tuple((r, st.selectbox(r, columns, key=f"map-{r}")) for r in roles)
+    pick = yd.pick_dataset(
+        label,
+        raw,
+        st.session_state.get(LAST),
+        parse=lambda raw: parse(hashlib.sha256(raw).hexdigest(), raw, mapping),
+        blank_is_empty=source == "paste",
+    )
+    if pick.loaded:
+        st.session_state[LAST] = pick.chosen
+    if pick.problems:
+        err = pick.problems
         more = f"\n\n… and {err.more} more." if err.more else ""
         problems = "\n".join(f"- {_ui.plain(p)}" for p in err.problems)
-        st.error(
-            f"Cannot use **{_ui.plain(label)}**:\n\n{problems}{more}",
-            icon=":material/error:",
-        )
-    return fallback(kept, f"Fix the problems above to analyse {_ui.plain(label)}.")
-
-
-def fallback(kept: tuple | None, what_to_do: str) -> tuple[str, upload.Dataset] | None:
-    """The last dataset the user loaded, said to be that; or an empty state saying what to do."""
-    if kept is None:
-        st.info(f"Nothing to analyse. {what_to_do} Or pick an example in the sidebar.")
-    else:
-        st.info(
-            f"{what_to_do} Until then the page analyses **{_ui.plain(kept[0])}**, the last data "
-            "you loaded that could be read.",
-            icon=":material/history:",
-        )
-    return kept
+        st.error(f"Cannot use **{_ui.plain(label)}**:\n\n{problems}{more}", icon=":material/error:")
+    if pick.note:
+        st.info(_ui.plain(pick.note), icon=":material/history:" if pick.chosen else None)
+    return pick.chosen
 
 
 sb.header("Data")

@@ -92,7 +92,7 @@ def test_pasted_text_then_a_rejected_paste_keeps_the_last_good_dataset(page):
     message = at.error[0].value
     assert "Row 2, column 'y'" in message and "Row 3, column 'y'" in message
     assert (
-        "analyses **the pasted text**, the last data you loaded" in at.info[0].value
+        "analyses the pasted text, the last data you loaded" in at.info[0].value
     )  # says what is analysed and why
     assert metric(at, "Groups") == "3"  # the rejected paste did not replace it
 

@@ -160,3 +160,29 @@ def test_nuts_check_of_raw_data_fits_the_same_model():
     z = (chk.table["mean"] - exact.table["mean"]) / (exact.table["sd"] / np.sqrt(300))
     assert np.max(np.abs(z)) < 5
     assert chk.largest_sd_gap < 0.3
+
+
+GOOD = b"team,y,n\nA,3,10\nB,5,12\n"
+BAD = b"team,y,n\nA,x,10\nB,15,12\n"
+
+
+def test_pick_dataset_never_shows_what_the_user_did_not_load():
+    kept = ("first.csv", upload.parse(GOOD))
+    new = yd.pick_dataset("new.csv", GOOD, kept, parse=upload.parse)
+    assert new.loaded and new.chosen[0] == "new.csv" and new.note is None
+    rejected = yd.pick_dataset("bad.csv", BAD, None, parse=upload.parse)
+    assert rejected.chosen is None and len(rejected.problems.problems) == 2
+    assert rejected.note.startswith("Nothing to analyse. Fix the problems above")
+    fallback = yd.pick_dataset("bad.csv", BAD, kept, parse=upload.parse)
+    assert fallback.chosen is kept and not fallback.loaded
+    assert "the page analyses first.csv, the last data you loaded" in fallback.note
+
+
+def test_pick_dataset_says_when_nothing_or_an_empty_file_was_given():
+    blank = yd.pick_dataset(
+        "the pasted text", b"  \n", None, parse=upload.parse, blank_is_empty=True
+    )
+    assert blank.problems is None and "The text box is empty" in blank.note
+    empty = yd.pick_dataset("empty.csv", b"", None, parse=upload.parse)
+    assert "The file is empty" in str(empty.problems)
+    assert "Choose a CSV file" in yd.pick_dataset(None, None, None, parse=upload.parse).note
