@@ -60,8 +60,6 @@ COLUMN_HELP = {
     "raw": "The group's own estimate, no pooling: successes/trials, the estimate, or the mean.",
     "raw_se": "Standard error of raw: √(p(1−p)/n) for counts, σ_j for estimates, σ/√n_j for "
     "raw data.",
-    "std_error": "Standard error of raw: √(p(1−p)/n) for counts, σ_j for estimates, σ/√n_j for "
-    "raw data.",
     "size": "What the group's evidence rests on: trials, observations, or precision 1/σ_j².",
     "own_sd": "The sd of the group's own values (none for a single value).",
     "sd": "Posterior sd of the group's true value.",
@@ -682,7 +680,7 @@ def number_formats(shape: str, value_decimals: int) -> dict[str, str]:
     """printf formats of the page's table columns: values in the data's units with one number of
     decimals (:attr:`Analysis.decimals`), probabilities with 3, mean ranks with 1."""
     value = f"%.{value_decimals}f"
-    formats = dict.fromkeys(["raw", "std_error", "raw_se", "mean", "sd", "2.5%", "50%"], value)
+    formats = dict.fromkeys(["raw", "raw_se", "mean", "sd", "2.5%", "50%"], value)
     formats |= {"97.5%": value, "own_sd": value, "p_best": "%.3f", "mean_rank": "%.1f"}
     return formats | {"size": "%.3g" if shape == "estimates" else "%d"}
 

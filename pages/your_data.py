@@ -197,7 +197,7 @@ g, theta, names, d = res.groups, res.posterior.theta, list(res.table.index), res
 for warning in res.warnings:
     st.warning(warning, icon=":material/warning:")
 unit, formats = yd.value_unit(data), yd.number_formats(data.shape, d)
-show_table(g.table, "groups", "groups.csv")
+show_table(g.table.rename(columns={"std_error": "raw_se"}), "groups", "groups.csv")
 
 st.header("2 · No pooling, complete pooling, partial pooling")
 _ui.method_badge("exact")
