@@ -163,8 +163,16 @@ def test_an_upload_is_analysed_and_a_bad_file_is_named_without_losing_it(page, s
     assert_no_exception(page)
     error = page.locator("[data-testid='stAlertContentError']").first.inner_text()
     assert "Row 2" in error and "Row 3" in error  # both problems, each with its row
-    assert "Still showing the last good dataset" in error
+    kept = page.locator("[data-testid='stAlertContentInfo']").first.inner_text()
+    assert "the page analyses estimates_bcg.csv, the last data you loaded" in kept
     assert page.locator("[data-testid='stPlotlyChart'] .main-svg").count() >= 1
+
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    rerun_after(page, lambda: chooser.set_input_files(str(empty)))
+    assert_no_exception(page)
+    error = page.locator("[data-testid='stAlertContentError']").first.inner_text()
+    assert "empty.csv" in error and "The file is empty" in error
 
 
 def test_server_memory_after_every_page_is_recorded(page, server):

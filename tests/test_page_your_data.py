@@ -91,8 +91,48 @@ def test_pasted_text_then_a_rejected_paste_keeps_the_last_good_dataset(page):
     assert not at.exception
     message = at.error[0].value
     assert "Row 2, column 'y'" in message and "Row 3, column 'y'" in message
-    assert "Still showing the last good dataset" in message
+    assert (
+        "analyses the pasted text, the last data you loaded" in at.info[0].value
+    )  # says what is analysed and why
     assert metric(at, "Groups") == "3"  # the rejected paste did not replace it
+
+
+def test_a_rejected_first_paste_shows_its_problems_and_no_example(page):
+    at = page(source="Paste CSV text")
+    at.text_area(key="pasted").input("team,y,n\nA,x,10\nB,15,12\n").run()
+    assert not at.exception
+    assert "Cannot use **the pasted text**" in at.error[0].value
+    assert "Nothing to analyse" in at.info[0].value
+    assert not at.success and not at.get("plotly_chart") and not at.metric
+
+
+@pytest.mark.parametrize("text", ["", "   \n\n  "])
+def test_a_blank_paste_says_the_box_is_empty(page, text):
+    at = page(source="Paste CSV text")
+    at.text_area(key="pasted").input(text).run()
+    assert not at.exception and not at.error
+    assert "The text box is empty" in at.info[0].value
+    assert not at.success and not at.get("plotly_chart")
+
+
+def test_raw_example_is_the_varying_intercept_model_and_flags_per_group_sd(page):
+    at = page(example=EXAMPLE_LABELS["raw"])
+    assert not at.warning
+    shrinkage = next(
+        f for f in figures(at) if any(t.get("name") == "no pooling" for t in f["data"])
+    )
+    lines = [t["name"] for t in shrinkage["data"] if t.get("mode") == "lines" and t.get("name")]
+    assert any(n.startswith("population mean E(μ | y)") for n in lines)
+    assert any(n.startswith("complete pooling") for n in lines)
+    assert any("pooled sd s_p" in c.value for c in at.caption)  # the prior, stated
+
+    # the case: a group of 2 observations with its own sd would look the most precise
+    rows = ["A,1.0", "A,1.1"] + [f"{g},{v:.1f}" for g in "BC" for v in np.linspace(0, 4, 12)]
+    at = page(source="Paste CSV text", pooled_sd="false")
+    at.text_area(key="pasted").input("group,value\n" + "\n".join(rows)).run()
+    assert "fewer than 10 observations" in at.warning[0].value
+    at.toggle(key="pooled_sd").set_value(True).run()
+    assert not at.warning
 
 
 def test_columns_chosen_by_hand(page):
@@ -112,6 +152,13 @@ def test_nuts_check_runs_and_reports_diagnostics(page):
     assert metric(at, "divergences") is not None
     names = {t.get("name") for f in figures(at) for t in f["data"]}
     assert {"exact", "NUTS"} <= names
+    assert any("half-normal(scale" in m.value for m in at.markdown)  # the shared prior, stated
+
+
+def test_nuts_check_refuses_a_prior_it_cannot_share(page):
+    at = page(example=EXAMPLE_LABELS["estimates"], nuts="true", tau_prior="uniform")
+    assert "MCMC needs a proper prior" in at.info[-1].value
+    assert metric(at, "Complete pooling")  # the exact analysis is still there
 
 
 def test_ten_thousand_groups_stay_summarized(page):

@@ -151,7 +151,7 @@ def test_shrinkage_between_models_keeps_its_labels_off_the_x_axis():
     assert [t.name for t in fig.data[1:]] == [
         "independent",
         "hierarchical",
-        "population mean 0.539",
+        "population mean E(α/(α+β) | y) 0.539",
     ]
     labels = {a.text: a for a in fig.layout.annotations}
     assert labels["marker size: attempts"].yanchor == "bottom"

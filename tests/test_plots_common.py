@@ -75,6 +75,22 @@ def test_shrinkage_plot_joins_each_raw_value_to_its_pooled_value():
         common.shrinkage_plot([1, 2], [1], ["a", "b"])
 
 
+def test_shrinkage_plot_draws_population_mean_and_complete_pooling_apart():
+    fig = common.shrinkage_plot(
+        [28, 8, -3],
+        [10, 8, 5],
+        ["A", "B", "C"],
+        population_mean=7.9,
+        population_label="population mean E(μ | y)",
+        complete_pooling=7.7,
+    )
+    population, complete = fig.data[-2:]
+    assert population.name == "population mean E(μ | y) 7.9" and list(population.x) == [7.9, 7.9]
+    assert complete.name == "complete pooling 7.7" and list(complete.x) == [7.7, 7.7]
+    assert population.line.dash != complete.line.dash
+    assert len(common.shrinkage_plot([1, 2], [1, 2], ["a", "b"]).data) == 3  # no lines asked
+
+
 def test_density_and_histogram_builders():
     x = np.linspace(0, 1, 5)
     fig = common.density_plot({"prior": (x, x), "posterior": (x, 1 - x)}, x_title="θ")

@@ -281,13 +281,19 @@ def test_any_csv_like_text_gives_a_dataset_or_an_upload_error(head, rows, delim)
 
 def test_raw_groups_with_one_observation_use_the_pooled_sd():
     table = pd.DataFrame({"group": ["A", "A", "A", "B", "B", "C"], "value": [1, 2, 3, 5, 7, 4.0]})
-    est = your_data.raw_group_estimates(table)
+    est = your_data.raw_group_estimates(table, within_sd="per_group")
     pooled = np.sqrt((2 * 1.0 + 1 * 2.0) / 3)  # s_A² = 1 with 2 dof, s_B² = 2 with 1 dof
+    assert est.attrs["pooled_sd"] == pytest.approx(pooled)
     assert est.loc["A", "std_error"] == pytest.approx(1 / np.sqrt(3))
     assert est.loc["C", "std_error"] == pytest.approx(pooled)
     assert est["sd_source"].tolist() == ["own", "own", "pooled"]
-    every = your_data.raw_group_estimates(table, pooled_sd=True)
+    every = your_data.raw_group_estimates(table)  # the default: one pooled σ
     assert every.loc["B", "std_error"] == pytest.approx(pooled / np.sqrt(2))
+    assert every["sd_source"].tolist() == ["pooled"] * 3
+    known = your_data.raw_group_estimates(table, within_sd=2.0)
+    assert known.loc["A", "std_error"] == pytest.approx(2 / np.sqrt(3))
+    with pytest.raises(ValueError, match="within_sd"):
+        your_data.raw_group_estimates(table, within_sd=-1.0)
 
 
 def test_simulated_large_data_is_at_the_group_limit():

@@ -146,16 +146,23 @@ def shrinkage_between_models(
     *,
     population_mean: float,
     weight: Sequence[float],
+    complete_pooling: float | None = None,
     weight_label: str = "attempts",
     value_title: str = "posterior mean of θ",
     large_fonts: bool = False,
 ) -> go.Figure:
-    """``common.shrinkage_plot`` from the independent to the hierarchical posterior means."""
+    """``common.shrinkage_plot`` from the independent to the hierarchical posterior means.
+
+    ``population_mean`` is E(α/(α+β) | y); ``complete_pooling`` (Σy/Σn), when given, gets its own
+    line.
+    """
     return shrinkage_plot(
         independent,
         hierarchical,
         names,
         population_mean=population_mean,
+        population_label="population mean E(α/(α+β) | y)",
+        complete_pooling=complete_pooling,
         weight=weight,
         weight_label=weight_label,
         raw_label="independent",

@@ -120,6 +120,9 @@ def shrinkage_plot(
     names: Sequence[str],
     *,
     population_mean: float | None = None,
+    population_label: str = "population mean",
+    complete_pooling: float | None = None,
+    complete_pooling_label: str = "complete pooling",
     weight: Sequence[float] | None = None,
     weight_label: str = "precision",
     raw_label: str = "no pooling",
@@ -132,6 +135,11 @@ def shrinkage_plot(
 
     Segments that lean toward the population mean show shrinkage; marker size shows ``weight``
     (precision or group size), so the groups that move most are seen to be the least precise.
+
+    ``population_mean`` is the hierarchical model's population mean, the point partial pooling
+    shrinks toward: E(μ | y), or E(α/(α+β) | y) for counts; name it in ``population_label``.
+    ``complete_pooling`` (the τ = 0 estimate, e.g. the precision-weighted mean) is another
+    number, drawn as its own dotted line: the two differ when τ is not small.
     """
     raw = np.asarray(raw, dtype=float)
     pooled = np.asarray(pooled, dtype=float)
@@ -183,18 +191,22 @@ def shrinkage_plot(
                 ),
             )
         )
-    if population_mean is not None:
-        # In the legend: a label at the foot of the line would sit on the x tick labels.
-        fig.add_trace(
-            _scatter(len(names))(
-                x=[population_mean, population_mean],
-                y=[-0.25, 1.25],
-                mode="lines",
-                line={"dash": "dash", "color": GREY},
-                name=f"population mean {population_mean:.3g}",
-                hoverinfo="skip",
+    # In the legend: a label at the foot of a line would sit on the x tick labels.
+    for value, label, dash in (
+        (population_mean, population_label, "dash"),
+        (complete_pooling, complete_pooling_label, "dot"),
+    ):
+        if value is not None:
+            fig.add_trace(
+                _scatter(len(names))(
+                    x=[value, value],
+                    y=[-0.25, 1.25],
+                    mode="lines",
+                    line={"dash": dash, "color": GREY},
+                    name=f"{label} {value:.3g}",
+                    hoverinfo="skip",
+                )
             )
-        )
     apply_layout(fig, title=title, x_title=value_title, large_fonts=large_fonts, height=380)
     fig.update_yaxes(
         tickvals=[0, 1],

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from hbviz.plots import eight_schools
+from hbviz.plots import beta_binomial, eight_schools
 from hbviz.plots.common import interval_plot
 from hbviz.plots.style import OKABE_ITO, apply_layout, safe_labels
 
@@ -26,15 +26,42 @@ def tau_posterior(
     return fig
 
 
+def hyperparameter_posterior(
+    posterior, *, value_title: str, large_fonts: bool = False
+) -> go.Figure:
+    """The population's posterior: p(log(α/β), log(α+β) | y) with draws (BDA3 Fig. 5.3) for a
+    ``BetaBinomialPosterior``, p(τ | y) (Fig. 5.5) for a ``NormalPosterior``."""
+    if hasattr(posterior, "tau_grid"):
+        x_max = float(np.quantile(posterior.tau, 0.995)) * 1.2
+        return tau_posterior(
+            posterior.tau_grid,
+            posterior.tau_density,
+            value_title=value_title,
+            x_max=x_max,
+            large_fonts=large_fonts,
+        )
+    return beta_binomial.hyperparameter_contour(
+        posterior.logit_mean,
+        posterior.log_size,
+        posterior.density,
+        draws_log_ratio=posterior.draws_logit_mean[:1000],
+        draws_log_total=posterior.draws_log_size[:1000],
+        large_fonts=large_fonts,
+    )
+
+
 def posterior_forest(
     table: pd.DataFrame,
     *,
     x_title: str,
     rows: int = FOREST_ROWS,
     reference: float | None = None,
+    reference_label: str = "population mean",
     large_fonts: bool = False,
 ) -> go.Figure:
     """Posterior median and 95% interval of the first ``rows`` groups of ``table`` (in its order).
+
+    ``reference`` (e.g. E(μ | y)) is drawn as a dashed line named ``reference_label``.
 
     ``table`` is indexed by group with columns ``50%``, ``2.5%`` and ``97.5%``
     (``summaries.posterior_quantiles``).
@@ -56,7 +83,7 @@ def posterior_forest(
         x_title=x_title,
         interval_label="95% posterior interval",
         reference=reference,
-        reference_label=None if reference is None else "population mean",
+        reference_label=None if reference is None else reference_label,
         large_fonts=large_fonts,
     )
     fig.data[0].name = "posterior median, 95% interval"
