@@ -47,10 +47,12 @@ def read_number(text: str, *, low: float | None, high: float | None, integer: bo
         raise ValueError("not a number") from None
     if not math.isfinite(value):
         raise ValueError("not a finite number")
+    if low is not None and value < low:
+        raise ValueError(f"below {low:g}" if high is None else f"outside {low:g} to {high:g}")
+    if high is not None and value > high:
+        raise ValueError(f"above {high:g}" if low is None else f"outside {low:g} to {high:g}")
     if integer and (value != round(value) or abs(value) > MAX_INTEGER):
         raise ValueError("not a whole number")
-    if (low is not None and value < low) or (high is not None and value > high):
-        raise ValueError(f"outside {low:g} to {high:g}")
     return int(value) if integer else value + 0.0  # + 0.0 turns -0.0 into 0.0
 
 
