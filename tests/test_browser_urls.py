@@ -44,8 +44,9 @@ def test_a_malformed_link_shows_the_page_with_a_note(browser_page, link, key):
     url, page = browser_page
     page.goto(f"{url}/{link}")
     wait_idle(page)
-    assert_no_exception(page)
     notes = page.locator("[data-testid='stAlert']").filter(has_text="cannot be used")
+    notes.first.wait_for(timeout=60_000)
+    assert_no_exception(page)
     assert notes.count() == 1
     assert f"{key} =" in notes.first.inner_text()
     assert page.get_by_role("button", name="Reset to the lecture's values").count() == 1
