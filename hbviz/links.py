@@ -19,6 +19,7 @@ MAX_TEXT = 200  # characters of a number, a choice or a switch; longer text is n
 MAX_TABLE_CHARS = 20_000  # a lecture table in a link: a few hundred short rows at most
 MAX_TABLE_ROWS = 100  # pairwise plots grow as rows², NUTS fits add parameters per row
 MAX_ABS = 1e9  # larger magnitudes overflow squares and sums in the samplers and plots
+MIN_ABS = 1e-9  # nonzero values nearer 0 overflow reciprocals (a precision 1/σ² of 1e600)
 MAX_INTEGER = 2**53  # the largest integer a browser's number type holds exactly
 
 
@@ -71,22 +72,25 @@ def read_flag(text: str) -> bool:
     return text.lower() == "true"
 
 
-def check_table_size(
-    table: pd.DataFrame, *, max_rows: int = MAX_TABLE_ROWS, max_abs: float = MAX_ABS
-) -> None:
-    """Raise ValueError if ``table`` has more than ``max_rows`` rows or a number beyond ±``max_abs``."""
+def check_table_size(table: pd.DataFrame, *, max_rows: int = MAX_TABLE_ROWS) -> None:
+    """Raise ValueError if ``table`` has more than ``max_rows`` rows, or a number that is not 0
+    and not between :data:`MIN_ABS` and :data:`MAX_ABS` in size."""
     if len(table) > max_rows:
         raise ValueError(f"{len(table):,} rows; at most {max_rows} fit a lecture page")
     for column in table.columns:
         if not pd.api.types.is_numeric_dtype(table[column]):
             continue  # names; the analysis' own check reads numbers typed into text columns
-        big = np.flatnonzero(np.abs(table[column].to_numpy(dtype=float)) > max_abs)
-        if big.size:
-            row = int(big[0])
-            raise ValueError(
-                f"row {row + 1}, column {column!r}: {table[column].iloc[row]!r} is beyond "
-                f"±{max_abs:g}"
-            )
+        for row, number in enumerate(table[column].to_numpy(dtype=float), start=1):
+            _check_size(number, row, column)
+
+
+def _check_size(number: float, row: int, column: str) -> None:
+    size = abs(number)
+    if size > MAX_ABS or 0 < size < MIN_ABS:
+        raise ValueError(
+            f"row {row}, column {column!r}: {number:g}; numbers here are 0 or between "
+            f"{MIN_ABS:g} and {MAX_ABS:g} in size"
+        )
 
 
 def read_table(
@@ -95,12 +99,11 @@ def read_table(
     *,
     max_chars: int = MAX_TABLE_CHARS,
     max_rows: int = MAX_TABLE_ROWS,
-    max_abs: float = MAX_ABS,
 ) -> pd.DataFrame:
     """The CSV table in ``text``, with the columns and column types of ``default``.
 
-    Numeric columns must hold finite numbers (whole numbers for integer columns); the analysis'
-    own checks (positive standard errors, successes ≤ trials, …) are the caller's.
+    Numeric columns must hold finite numbers (whole numbers for integer columns) of a size
+    :func:`check_table_size` allows; the analysis' own checks (positive standard errors, successes ≤ trials, …) are the caller's.
     """
     if len(text) > max_chars:
         raise ValueError(f"{len(text):,} characters; a table in a link holds at most {max_chars:,}")
@@ -129,10 +132,7 @@ def read_table(
                 raise ValueError(
                     f"row {row + 1}, column {column!r}: {excerpt(cell, 20)!r} is not a number"
                 )
-            if abs(number) > max_abs:
-                raise ValueError(
-                    f"row {row + 1}, column {column!r}: {number:g} is beyond ±{max_abs:g}"
-                )
+            _check_size(number, row + 1, column)
             if pd.api.types.is_integer_dtype(dtype) and number != round(number):
                 raise ValueError(
                     f"row {row + 1}, column {column!r}: {number:g} is not a whole number"
