@@ -7,8 +7,9 @@ long lecture does not grow the server's memory without end.
 
 from __future__ import annotations
 
-import io
+import inspect
 import re
+import threading
 from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
@@ -16,7 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from hbviz import beta_binomial, export, normal_normal, nuts
+from hbviz import beta_binomial, export, links, normal_normal, nuts
 
 # ---------------------------------------------------------------------------------------------
 # Cached computations. Arguments are tuples/scalars so that Streamlit hashes them cheaply and
@@ -108,6 +109,7 @@ def page_intro(title: str, look_for: str, model_latex: str | None = None) -> Non
     """Title, what to look at, and the model written out."""
     _through_the_router()
     st.title(title)
+    _start_link_notes()
     st.markdown(look_for)
     if model_latex:
         st.latex(model_latex)
@@ -115,7 +117,7 @@ def page_intro(title: str, look_for: str, model_latex: str | None = None) -> Non
 
 def large_fonts_toggle() -> bool:
     """Sidebar switch to projector-sized fonts in every figure; kept in the URL."""
-    return st.sidebar.toggle(
+    return sidebar.toggle(
         "Large fonts (projector)", key="large", bind="query-params", help="Bigger text in plots."
     )
 
@@ -221,6 +223,163 @@ def show_table(
 
 
 # ---------------------------------------------------------------------------------------------
+# Values kept in the URL. A link is user input: every value a page reads from it is checked first,
+# and one that cannot be used is dropped, with a note under the page's title naming it, so the
+# control shows the lecture's value. Streamlit itself drops most bad values of bound widgets
+# without a word, and raises on some (an integer number_input given "inf" or 1e400).
+
+_LINK_NOTES = threading.local()  # each session's script runs in its own thread
+
+
+def _start_link_notes() -> None:
+    """Open this run's note about unusable link values (called by page_intro, under the title)."""
+    _LINK_NOTES.box = st.empty()
+    _LINK_NOTES.lines = []
+
+
+def note_link_problem(key: str, text: str, reason: str, fallback: str) -> None:
+    """Add ``key`` = ``text`` (refused because ``reason``) to the page's note; shown as text."""
+    line = (
+        f"- **{plain(key)}** = “{plain(links.excerpt(text))}”: {plain(reason)}; "
+        f"showing {plain(fallback)}."
+    )
+    lines = getattr(_LINK_NOTES, "lines", None)
+    if lines is None:  # a page that did not call page_intro: note in place
+        st.warning(line, icon=":material/link_off:")
+        return
+    lines.append(line)
+    _LINK_NOTES.box.warning(
+        "This link holds values that cannot be used, so the lecture's are shown instead:\n"
+        + "\n".join(lines),
+        icon=":material/link_off:",
+    )
+
+
+def _drop_link_value(key: str, replacement: str | None = None) -> None:
+    """Remove ``key`` from the URL (or set it to ``replacement``) before its widget is drawn.
+
+    A bound widget takes its first value from the query string the page was opened with
+    (Streamlit's private ``QueryParams._initial_query_params``), not from ``st.query_params``,
+    and ``st.query_params`` refuses to delete a bound key; so both copies are cleared here.
+    tests/test_urls.py checks that a dropped value no longer reaches the widget.
+    """
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return
+    with ctx.session_state.query_params() as params:
+        if replacement is None:
+            params._initial_query_params.pop(key, None)
+            params.remove_param(key)
+        else:
+            params._initial_query_params[key] = [replacement]
+            params.set_corrected_value(key, replacement, "string_value")
+
+
+def _format(arguments: Mapping[str, object]) -> Callable[[object], str]:
+    return arguments.get("format_func") or str
+
+
+def _link_rule(widget: str, arguments: Mapping[str, object]) -> tuple[Callable[[str], object], str]:
+    """How to read a link's text for this widget, and the widget's own default, as shown."""
+    a = arguments
+    if widget in ("slider", "number_input"):
+        numbers = [a[n] for n in ("min_value", "max_value", "value", "step") if _is_number(a[n])]
+        integer = all(isinstance(x, int) for x in numbers)
+        low, high = a["min_value"], a["max_value"]
+        default = a["value"] if _is_number(a["value"]) else low
+        return (
+            lambda text: links.read_number(text, low=low, high=high, integer=integer),
+            f"the lecture's {default:g}" if _is_number(default) else "the default",
+        )
+    if widget in ("toggle", "checkbox"):
+        return links.read_flag, "the lecture's " + ("on" if a["value"] else "off")
+    options = list(a["options"])
+    labels = [str(_format(a)(option)) for option in options]
+    if widget == "select_slider":
+        chosen = a["value"] if a["value"] is not None else options[0]
+    elif widget in ("selectbox", "radio"):
+        chosen = options[a["index"]] if a["index"] is not None and options else None
+    else:  # segmented_control, pills
+        chosen = a["default"]
+    shown = str(_format(a)(chosen)) if chosen is not None else "none"
+
+    def read(text: str) -> object:
+        if text == "" and widget in ("segmented_control", "pills") and not a["required"]:
+            return None  # an empty choice is allowed here
+        return links.read_choice(text, labels)
+
+    return read, f"the lecture's “{shown}”"
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def check_link_value(widget: Callable, *args, **kwargs) -> None:
+    """Check the URL's value for the widget ``widget(*args, **kwargs)`` is about to bind.
+
+    A value the widget cannot hold is dropped from the URL and named in the page's note.
+    """
+    key = kwargs.get("key")
+    values = st.query_params.get_all(key) if key else []
+    if not values:
+        return
+    bound = inspect.signature(widget).bind(*args, **kwargs)
+    bound.apply_defaults()
+    read, fallback = _link_rule(widget.__name__, bound.arguments)
+    text = values[-1]
+    try:
+        if len(values) > 1:
+            raise ValueError(f"given {len(values)} times")
+        value = read(text)
+    except ValueError as err:
+        note_link_problem(key, text, str(err), fallback)
+        _drop_link_value(key)
+        return
+    if _is_number(value) and value == 0 and text.strip().startswith("-"):
+        _drop_link_value(key, "0")  # a negative zero would be shown as "-0"
+
+
+class LinkCheckedContainer:
+    """A container whose widgets bound to query parameters check the link's value first.
+
+    ``sidebar.slider(..., key="tau", bind="query-params")`` is ``st.sidebar.slider(...)`` after
+    :func:`check_link_value`; everything else passes through unchanged.
+    """
+
+    WIDGETS = frozenset(
+        {"slider", "number_input", "select_slider", "selectbox", "radio"}
+        | {"segmented_control", "pills", "toggle", "checkbox"}
+    )
+
+    def __init__(self, container) -> None:
+        self._container = container
+
+    def __getattr__(self, name: str):
+        attribute = getattr(self._container, name)
+        if name not in self.WIDGETS:
+            return attribute
+
+        def widget(*args, **kwargs):
+            if kwargs.get("bind") == "query-params":
+                check_link_value(attribute, *args, **kwargs)
+            return attribute(*args, **kwargs)
+
+        return widget
+
+    def __enter__(self):
+        return self._container.__enter__()
+
+    def __exit__(self, *exc):
+        return self._container.__exit__(*exc)
+
+
+sidebar = LinkCheckedContainer(st.sidebar)
+
+
+# ---------------------------------------------------------------------------------------------
 # Editable data kept in the URL. st.data_editor cannot bind to query parameters, so the table is
 # written to one parameter as CSV text when it differs from the lecture's data.
 
@@ -236,10 +395,11 @@ def editable_data(
     """An editable table whose last valid contents are returned and kept in the URL.
 
     ``validate`` raises ValueError for a table that cannot be analysed; the message is shown
-    and the last valid table is used, so a half-typed value never breaks the page.
+    and the last valid table is used, so a half-typed value never breaks the page. Tables are
+    held to :data:`hbviz.links.MAX_TABLE_ROWS` rows and values within ±:data:`hbviz.links.MAX_ABS`.
     """
     state_key = f"{key}-valid"
-    editor_key = f"{key}-editor"
+    editor_key = f"{key}{TABLE_EDITOR_SUFFIX}"
     if state_key not in st.session_state:
         st.session_state[state_key] = _table_from_url(key, default, validate)
     start = st.session_state[state_key]
@@ -252,6 +412,7 @@ def editable_data(
         width="stretch",
     )
     try:
+        links.check_table_size(edited)
         if validate is not None:
             validate(edited)
     except ValueError as err:
@@ -265,29 +426,32 @@ def editable_data(
     return edited.reset_index(drop=True)
 
 
+TABLE_EDITOR_SUFFIX = "-editor"  # the editor of table ``key`` has the widget key ``key + suffix``
+
+
 def reset_editable_data(key: str) -> None:
     """Forget edits to the table ``key`` (use from a reset button's ``on_reset``)."""
     st.session_state.pop(f"{key}-valid", None)
-    st.session_state.pop(f"{key}-editor", None)
+    st.session_state.pop(f"{key}{TABLE_EDITOR_SUFFIX}", None)
     st.query_params.pop(key, None)
 
 
 def _table_from_url(
     key: str, default: pd.DataFrame, validate: Callable[[pd.DataFrame], None] | None
 ) -> pd.DataFrame:
-    text = st.query_params.get(key)
-    if not text:
+    values = st.query_params.get_all(key)
+    if not values:
         return default.reset_index(drop=True)
+    text = values[-1]
     try:
-        table = pd.read_csv(io.StringIO(text)).astype(default.dtypes.to_dict())
-        if list(table.columns) != list(default.columns):
-            raise ValueError(f"expected columns {list(default.columns)}")
+        if len(values) > 1:
+            raise ValueError(f"given {len(values)} times")
+        table = links.read_table(text, default)
         if validate is not None:
             validate(table)
-    except (ValueError, TypeError, pd.errors.ParserError) as err:
-        show_problem(
-            err, prefix="The data in this link could not be read, so the lecture's is shown: "
-        )
+    except ValueError as err:
+        note_link_problem(key, text, str(err), "the lecture's data")
+        st.query_params.pop(key, None)
         return default.reset_index(drop=True)
     return table
 

@@ -21,14 +21,14 @@ _ui.page_intro(
     r"\quad p(\alpha, \beta) \propto (\alpha + \beta)^{-5/2}, \quad j = 1, \dots, 71",
 )
 large = _ui.large_fonts_toggle()
+_ui.reset_button(DEFAULTS)
 st.sidebar.subheader("Current experiment")
-y = st.sidebar.number_input(
+y = _ui.sidebar.number_input(
     "rats with tumors, y", 0, 2000, DEFAULTS["current_y"], 1, key="current_y", bind="query-params"
 )
-n = st.sidebar.number_input(
+n = _ui.sidebar.number_input(
     "rats in the group, n", 1, 2000, DEFAULTS["current_n"], 1, key="current_n", bind="query-params"
 )
-_ui.reset_button(DEFAULTS)
 
 try:
     all_y, all_n = comparisons.with_current(HIST_Y, HIST_N, y, n)

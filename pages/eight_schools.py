@@ -26,7 +26,7 @@ _ui.page_intro(
     r"y_j \mid \theta_j \sim \mathrm{N}(\theta_j, \sigma_j^2), \quad "
     r"\theta_j \mid \mu, \tau \sim \mathrm{N}(\mu, \tau^2), \quad p(\mu, \tau) = p(\mu)\, p(\tau)",
 )
-sb = st.sidebar
+sb = _ui.sidebar  # checks every value the link holds before its widget reads it
 large = _ui.large_fonts_toggle()
 _ui.reset_button(DEFAULTS, on_reset=lambda: _ui.reset_editable_data("data"))
 

@@ -26,11 +26,12 @@ _ui.page_intro(
     r"\text{hierarchical: } p(\alpha, \beta) \propto (\alpha + \beta)^{-5/2}",
 )
 large = _ui.large_fonts_toggle()
+_ui.reset_button(DEFAULTS, on_reset=lambda: _ui.reset_editable_data("seasons"))
 st.sidebar.subheader("Prior of the independent model")
-prior_alpha = st.sidebar.slider(
+prior_alpha = _ui.sidebar.slider(
     "α (prior makes + 1)", 0.5, 100.0, 1.0, 0.5, key="prior_alpha", bind="query-params"
 )
-prior_beta = st.sidebar.slider(
+prior_beta = _ui.sidebar.slider(
     "β (prior misses + 1)", 0.5, 100.0, 1.0, 0.5, key="prior_beta", bind="query-params"
 )
 st.sidebar.caption("Beta(1, 1) is uniform and gives the lecture's table.")
@@ -49,10 +50,9 @@ with data_col:
 names = table["season"].astype(str).str.strip().tolist()
 made = table["made"].to_numpy(dtype=int)
 attempts = table["attempts"].to_numpy(dtype=int)
-this_name = st.sidebar.selectbox(
+this_name = _ui.sidebar.selectbox(
     "This season", names, index=len(names) - 1, key="this_season", bind="query-params"
 )
-_ui.reset_button(DEFAULTS, on_reset=lambda: _ui.reset_editable_data("seasons"))
 this = names.index(this_name) if this_name in names else len(names) - 1
 
 alpha, beta = comparisons.beta_posterior_parameters(

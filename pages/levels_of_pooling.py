@@ -62,8 +62,8 @@ _ui.page_intro(
 )
 
 st.sidebar.header("NUTS")
-chains = st.sidebar.slider("Chains", 1, 4, DEFAULTS["chains"], key="chains", bind="query-params")
-draws = st.sidebar.select_slider(
+chains = _ui.sidebar.slider("Chains", 1, 4, DEFAULTS["chains"], key="chains", bind="query-params")
+draws = _ui.sidebar.select_slider(
     "Draws per chain (and as many warm-up steps)",
     options=[50, 100, 250, 500, 1000, 2000],
     value=DEFAULTS["draws"],
@@ -71,8 +71,8 @@ draws = st.sidebar.select_slider(
     bind="query-params",
     help="Fewer draws fit faster; R-hat and n_eff get noisier.",
 )
-seed = st.sidebar.number_input("Seed", 0, 10_000, 0, step=1, key="seed", bind="query-params")
-noncentered = st.sidebar.toggle(
+seed = _ui.sidebar.number_input("Seed", 0, 10_000, 0, step=1, key="seed", bind="query-params")
+noncentered = _ui.sidebar.toggle(
     "Non-centered partial pooling",
     key="noncentered",
     bind="query-params",
