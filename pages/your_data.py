@@ -39,7 +39,7 @@ _ui.page_intro(
     r"\beta) \qquad \text{estimates / raw means: } y_j \sim \mathrm{N}(\theta_j, \sigma_j^2),\ "
     r"\theta_j \sim \mathrm{N}(\mu, \tau^2)",
 )
-sb = st.sidebar
+sb = _ui.sidebar
 large = _ui.large_fonts_toggle()
 _ui.reset_button(DEFAULTS)
 

@@ -23,7 +23,6 @@ from tests.conftest import ROOT
 
 PAGES = ["home", "levels_of_pooling", "free_throws", "drug_trial", "eight_schools", "your_data"]
 # your_data.py is being rewritten on another branch; it adopts the checked sidebar at the merge.
-ADOPTS_AT_MERGE = pytest.mark.xfail(strict=True, reason="your_data adopts check in merge")
 # Levels of pooling always fits NUTS; a bad chains or draws value falls back to the lecture's
 # 2 chains × 1000 draws, so that fit runs once here (Streamlit caches it for every later run).
 
@@ -43,11 +42,6 @@ BAD = {
     "percent": "%zz%E2%8",
     "repeated": ["garbage", "garbage"],
 }
-
-
-def _page_param(page: str) -> list:
-    marks = [ADOPTS_AT_MERGE] if page == "your_data" else []
-    return pytest.param(page, marks=marks, id=page)
 
 
 def walk(node):
@@ -133,7 +127,7 @@ def test_every_page_binds_some_parameter(lecture):
 
 
 @pytest.mark.parametrize("kind", list(BAD))
-@pytest.mark.parametrize("page", [_page_param(p) for p in PAGES])
+@pytest.mark.parametrize("page", PAGES)
 def test_a_bad_value_of_every_parameter_falls_back_with_a_note(lecture, page, kind):
     params = lecture(page)
     # every parameter at once: one run per page and kind keeps this quick
@@ -144,7 +138,7 @@ def test_a_bad_value_of_every_parameter_falls_back_with_a_note(lecture, page, ki
     assert_lecture_values(at, params, params)
 
 
-@pytest.mark.parametrize("page", [_page_param(p) for p in PAGES])
+@pytest.mark.parametrize("page", PAGES)
 def test_each_parameter_alone_is_named_and_the_others_keep_their_values(lecture, page):
     params = lecture(page)
     for key in params:
