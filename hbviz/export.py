@@ -75,7 +75,7 @@ def _datatree(
     if observed:
         groups["observed_data"] = observed
         dims |= {name: [dim] for name, x in observed.items() if np.ndim(x) == 1}
-    return from_dict(groups, coords=coords, dims=dims, attrs=attrs)
+    return from_dict(groups, coords=coords, dims=dims, attrs={"posterior": attrs})
 
 
 def _netcdf_bytes(tree) -> bytes:
