@@ -679,7 +679,7 @@ def theta_given_hyperparameters(alpha, beta, y, n, *, seed: int = 0) -> np.ndarr
     for arr, name in ((alpha, "alpha"), (beta, "beta")):
         bad = np.flatnonzero(~(np.isfinite(arr) & (arr > 0)))
         if bad.size:
-            raise ValueError(f"{name}[{bad[0]}] is {arr[bad[0]]!r}; it must be finite and > 0")
+            raise ValueError(f"{name}[{bad[0]}] is {arr[bad[0]]:g}; it must be finite and > 0")
     if alpha.shape != beta.shape:
         raise ValueError(f"alpha and beta must have one shape; got {alpha.shape}, {beta.shape}")
     _, key_theta = jax.random.split(jax.random.key(_validate.seed(seed)))
