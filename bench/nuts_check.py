@@ -15,11 +15,15 @@ different model, which estimates σ jointly, so a gap there is not only Monte Ca
 
 Run from the repository root::
 
-    HBVIZ_JAX_CACHE_DIR=/work/jax_cache python bench/nuts_check.py
+    HBVIZ_JAX_CACHE_DIR=/work/jax_cache python bench/nuts_check.py [--draws 1000]
+
+``--draws D`` runs every fit with 4 chains × (D warm-up + D draws), as the Your-data page's
+"NUTS draws per chain" slider does.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
 from pathlib import Path
@@ -84,10 +88,14 @@ def row(fit: nuts.Fit, exact_theta: np.ndarray, site: str, seconds: float) -> di
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--draws", type=int, default=1000, help="warm-up and draws per chain")
+    draws = parser.parse_args().draws
+    run = {"num_warmup": draws, "num_samples": draws}
     rows = {}
     for name, (y, n) in counts_data().items():
         start = time.perf_counter()
-        fit = nuts.fit_binomial_hierarchy(y, n, seed=0)
+        fit = nuts.fit_binomial_hierarchy(y, n, seed=0, **run)
         seconds = time.perf_counter() - start
         exact = beta_binomial.sample_posterior(y, n, draws=EXACT_DRAWS, seed=1)
         rows[name] = row(fit, exact.theta, "theta", seconds)
@@ -95,7 +103,7 @@ def main() -> None:
     y, sigma = (datasets.eight_schools()[c].to_numpy() for c in ("y", "sigma"))
     priors = {"tau_prior": "half_cauchy", "tau_scale": 5.0, "mu_prior": (0.0, 5.0)}
     start = time.perf_counter()
-    fit = nuts.fit_normal_hierarchy(y, sigma, seed=0, **priors)
+    fit = nuts.fit_normal_hierarchy(y, sigma, seed=0, **priors, **run)
     seconds = time.perf_counter() - start
     exact = normal_normal.sample_posterior(y, sigma, draws=EXACT_DRAWS, seed=1, **priors)
     rows["eight schools"] = row(fit, exact.theta, "theta", seconds)
@@ -106,14 +114,16 @@ def main() -> None:
     codes, _ = pd.factorize(table["group"])
     raw_priors = your_data.raw_nuts_priors(table)
     start = time.perf_counter()
-    fit = nuts.fit_pooling(table["value"].to_numpy(float), codes, seed=0, **raw_priors)
+    fit = nuts.fit_pooling(table["value"].to_numpy(float), codes, seed=0, **raw_priors, **run)
     seconds = time.perf_counter() - start
     grouped = table.groupby(codes)["value"]
-    sizes = grouped.size().to_numpy()
-    pooled_sd = np.sqrt((grouped.var(ddof=1).to_numpy() * (sizes - 1)).sum() / (sizes - 1).sum())
+    per_group = grouped.size().to_numpy()
+    pooled_sd = np.sqrt(
+        (grouped.var(ddof=1).to_numpy() * (per_group - 1)).sum() / (per_group - 1).sum()
+    )
     exact = normal_normal.sample_posterior(
         grouped.mean().to_numpy(),
-        pooled_sd / np.sqrt(sizes),
+        pooled_sd / np.sqrt(per_group),
         tau_prior="half_normal",
         tau_scale=raw_priors["tau_scale"],
         mu_prior=raw_priors["mu_prior"],
@@ -124,6 +134,7 @@ def main() -> None:
 
     table = pd.DataFrame(rows).T
     with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print(f"4 chains × ({draws} warm-up + {draws} draws)")
         print(table.to_string(float_format=lambda x: f"{x:.4g}"))
 
 

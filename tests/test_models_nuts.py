@@ -173,7 +173,16 @@ def test_fit_shapes_and_summary_columns(schools_fit):
     assert schools_fit.diverging.shape == (2, 300)
     assert isinstance(schools_fit.divergences, int)
     summary = schools_fit.summary
-    assert list(summary.columns) == ["mean", "sd", "median", "5%", "95%", "n_eff", "r_hat"]
+    assert list(summary.columns) == [
+        "mean",
+        "sd",
+        "median",
+        "5%",
+        "95%",
+        "n_eff",
+        "ess_tail",
+        "r_hat",
+    ]
     assert {"mu", "tau", "theta[0]", "theta[7]"} <= set(summary.index)
     theta0 = samples["theta"][..., 0].ravel()
     np.testing.assert_allclose(summary.loc["theta[0]", "mean"], theta0.mean())
