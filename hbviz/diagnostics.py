@@ -156,14 +156,14 @@ def convergence_report(summary, divergences: int, draws: int) -> ConvergenceRepo
     problems = []
     if divergences > DIVERGENCE_FRACTION_MAX * draws:
         problems.append(
-            f"{divergences} of {draws} transitions diverged (more than "
+            f"{divergences} divergent transitions in {draws} draws (more than "
             f"{DIVERGENCE_FRACTION_MAX:.0%}): the sampler could not follow the posterior's shape "
             "somewhere, so part of it may be missing from the draws"
         )
     notes = ()
     if 0 < divergences <= DIVERGENCE_FRACTION_MAX * draws:
         notes = (
-            f"{divergences} of {draws} transitions diverged: few enough to pass (at most "
+            f"{divergences} divergent transitions in {draws} draws: few enough to pass (at most "
             f"{DIVERGENCE_FRACTION_MAX:.0%}), but each marks a place the sampler could not follow",
         )
     if not max_r_hat <= R_HAT_MAX:

@@ -172,18 +172,19 @@ def nuts_diagnostics(
     cols = [*st.columns(2), *st.columns(2)]
     cols[0].metric(
         f"{label}divergences",
-        f"{report.divergences:d} of {report.draws:,d}",
-        help=f"Should be at most {diagnostics.DIVERGENCE_FRACTION_MAX:.0%} of the draws, "
-        "ideally none: each is a step where the sampler lost its way.",
+        f"{report.divergences:d}",
+        help=f"Out of {report.draws:,d} draws. Should be at most "
+        f"{diagnostics.DIVERGENCE_FRACTION_MAX:.0%} of them, ideally none: each is a step where "
+        "the sampler lost its way.",
     )
     cols[1].metric(
-        f"{label}max R̂",
+        f"{label}max R-hat",
         f"{report.max_r_hat:.3f}",
         help=f"Rank-normalized split R̂; should be ≤ {diagnostics.R_HAT_MAX}. Above it the "
         "chains disagree.",
     )
     cols[2].metric(
-        f"{label}min bulk ESS",
+        f"{label}min n_eff (bulk ESS)",
         f"{report.min_ess_bulk:,.0f}",
         help=f"Effective sample size for means and medians; should be ≥ {diagnostics.ESS_MIN}.",
     )
@@ -196,7 +197,14 @@ def nuts_diagnostics(
     if report.problems:
         st.warning(
             "These draws fail the standard checks, so treat their numbers with suspicion: "
-            + "; ".join(report.problems)
+            + "; ".join(report.problems + report.notes)
+            + ".",
+            icon=":material/warning:",
+        )
+    elif report.notes:
+        st.warning(
+            "R̂ and ESS pass, and the divergences stay within the tolerance, but: "
+            + "; ".join(report.notes)
             + ".",
             icon=":material/warning:",
         )
@@ -206,8 +214,6 @@ def nuts_diagnostics(
             f"{diagnostics.ESS_MIN}, divergences ≤ {diagnostics.DIVERGENCE_FRACTION_MAX:.0%}.",
             icon=":material/check_circle:",
         )
-    for note in report.notes:
-        st.caption(note[0].upper() + note[1:] + ".")
     download_inference_data(
         lambda: export.fit_to_netcdf(fit, group_names=group_names),
         file_name=file_name,
