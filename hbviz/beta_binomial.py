@@ -29,6 +29,7 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pandas as pd
 
 from hbviz import _validate
 
@@ -40,11 +41,14 @@ __all__ = [
     "BetaBinomialPosterior",
     "beta_mean_sd",
     "conjugate_posterior",
+    "hyperparameter_summary",
     "log_posterior",
     "moment_estimate",
+    "posterior_is_proper",
     "posterior_predictive",
     "sample_conjugate",
     "sample_posterior",
+    "theta_given_hyperparameters",
 ]
 
 WIDE_LOGIT_MEAN = (-20.0, 20.0)
@@ -647,6 +651,97 @@ def sample_posterior(y, n, *, draws: int = 4000, seed: int = 0) -> BetaBinomialP
         density=np.exp(np.asarray(log_mass)) / cell_area,
         edge_mass=float(edge_mass),
     )
+
+
+def theta_given_hyperparameters(alpha, beta, y, n, *, seed: int = 0) -> np.ndarray:
+    """θ_j | α, β, y ~ Beta(α + y_j, β + n_j − y_j), one draw of every θ_j per draw of (α, β).
+
+    The last step of :func:`sample_posterior`, for draws of (α, β) from elsewhere (NUTS in
+    :func:`hbviz.nuts.fit_binomial_hierarchy`). The random stream differs from the one the
+    hyperparameters of ``sample_posterior(..., seed=seed)`` use.
+
+    Parameters
+    ----------
+    alpha, beta : arrays, shape (draws,)
+        Draws of the population parameters, > 0.
+    y, n : array_like, shape (J,)
+        Successes and trials.
+    seed : int
+        Seed of the random draws.
+
+    Returns
+    -------
+    array, shape (draws, J)
+    """
+    y, n = _validate.counts(y, n)
+    alpha = np.asarray(alpha, dtype=np.float64).ravel()
+    beta = np.asarray(beta, dtype=np.float64).ravel()
+    for arr, name in ((alpha, "alpha"), (beta, "beta")):
+        bad = np.flatnonzero(~(np.isfinite(arr) & (arr > 0)))
+        if bad.size:
+            raise ValueError(f"{name}[{bad[0]}] is {arr[bad[0]]:g}; it must be finite and > 0")
+    if alpha.shape != beta.shape:
+        raise ValueError(f"alpha and beta must have one shape; got {alpha.shape}, {beta.shape}")
+    _, key_theta = jax.random.split(jax.random.key(_validate.seed(seed)))
+    return _theta_given_hyper(key_theta, alpha, beta, y, n - y)
+
+
+def posterior_is_proper(y, n) -> bool:
+    """Whether p(α, β | y) under p(α, β) ∝ (α+β)^(-5/2) is a proper distribution.
+
+    It is exactly when some experiment has 0 < y_j < n_j. As α + β → 0 the Beta(α, β) puts its
+    mass at 0 and 1; each such experiment's likelihood then falls like α + β, which beats the
+    prior's (α+β)^(-1/2) on the (u, v) scale; experiments with y_j = 0 or y_j = n_j keep a
+    likelihood near a constant there, so without one of the former the mass piles up at
+    v = log(α+β) → −∞. The other directions are bounded for any data: the prior's e^{-v/2} as
+    α + β → ∞ and the Jacobian α/(α+β) · β/(α+β) as α/β → 0 or ∞.
+    """
+    y, n = _validate.counts(y, n)
+    return bool(np.any((y > 0) & (y < n)))
+
+
+def hyperparameter_summary(post: BetaBinomialPosterior) -> pd.DataFrame:
+    """Finite summaries of the population parameters: medians and quantiles, E(α/(α+β) | y).
+
+    E(α | y), E(β | y) and E(α + β | y) do not exist under p(α, β) ∝ (α+β)^(-5/2): the
+    marginal posterior of s = α + β falls off like s^(-3/2) (the prior's s^(-5/2) times the
+    Jacobian s of (α, β) → (α/(α+β), s), while the likelihood tends to a constant), so the mean of
+    α computed on a grid or from draws grows with the grid's edge or the number of draws (the
+    draws' mean for the baseball data reached 1.3 million). Medians, quantiles and the moments of
+    the population mean α/(α+β) and of log(α+β) are finite.
+
+    Parameters
+    ----------
+    post : BetaBinomialPosterior
+
+    Returns
+    -------
+    DataFrame indexed by ``alpha``, ``beta``, ``population_mean`` (α/(α+β)), ``log_size``
+    (log(α+β)), with columns ``median``, ``5%``, ``95%``, ``mean`` (NaN for α and β: infinite)
+    and ``sd`` (likewise). ``mean`` of ``population_mean`` is E(α/(α+β) | y), summed over the
+    grid (no Monte Carlo error); the rest come from the draws.
+    """
+    u = np.asarray(post.logit_mean)[None, :]
+    weight = np.asarray(post.density, dtype=np.float64)
+    weight = weight / weight.sum()
+    rate = 1.0 / (1.0 + np.exp(-u))
+    grid_mean = float(np.sum(weight * rate))
+    grid_sd = float(np.sqrt(max(np.sum(weight * rate**2) - grid_mean**2, 0.0)))
+    draws = {
+        "alpha": post.alpha,
+        "beta": post.beta,
+        "population_mean": post.alpha / (post.alpha + post.beta),
+        "log_size": post.draws_log_size,
+    }
+    rows = {}
+    for name, x in draws.items():
+        median, low, high = np.quantile(x, [0.5, 0.05, 0.95])
+        finite = name in ("population_mean", "log_size")
+        mean, sd = (float(np.mean(x)), float(np.std(x, ddof=1))) if finite else (np.nan, np.nan)
+        if name == "population_mean":
+            mean, sd = grid_mean, grid_sd
+        rows[name] = {"median": median, "5%": low, "95%": high, "mean": mean, "sd": sd}
+    return pd.DataFrame.from_dict(rows, orient="index")
 
 
 def log_posterior(u, v, y, n) -> np.ndarray:

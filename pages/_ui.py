@@ -17,7 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from hbviz import beta_binomial, export, links, normal_normal, nuts
+from hbviz import beta_binomial, diagnostics, export, links, normal_normal, nuts
 
 # ---------------------------------------------------------------------------------------------
 # Cached computations. Arguments are tuples/scalars so that Streamlit hashes them cheaply and
@@ -158,25 +158,69 @@ def method_badge(kind: str) -> None:
         raise ValueError(f"kind must be 'exact' or 'MCMC'; got {kind!r}")
 
 
-def nuts_diagnostics(fit: nuts.Fit, *, label: str = "") -> None:
-    """Divergences, worst R-hat and smallest n_eff, with a warning when they call for one."""
-    summary = fit.summary
-    worst_rhat = float(np.nanmax(summary["r_hat"]))
-    least_ess = float(np.nanmin(summary["n_eff"]))
-    cols = st.columns(3)
-    cols[0].metric(f"{label}divergences", f"{fit.divergences:d}")
-    cols[1].metric(f"{label}max R-hat", f"{worst_rhat:.3f}")
-    cols[2].metric(f"{label}min n_eff", f"{least_ess:,.0f}")
-    problems = []
-    if fit.divergences > 0:
-        problems.append(
-            f"{fit.divergences} divergent transitions: the sampler could not follow the "
-            "posterior's geometry, so these draws may be biased"
+def nuts_diagnostics(
+    fit: nuts.Fit,
+    *,
+    label: str = "",
+    group_names: Sequence[str] | None = None,
+    file_name: str | None = None,
+) -> None:
+    """Divergences, worst R̂, smallest bulk and tail ESS against their thresholds, a warning that
+    says what a failed check means, and the fit's draws as an ArviZ file (``<model>.nc`` unless
+    ``file_name`` is given; ``group_names`` label the per-group dimension)."""
+    report = diagnostics.convergence_report(fit.summary, fit.divergences, fit.diverging.size)
+    file_name = file_name or f"{fit.model}.nc"
+    # two rows of two: readable in a narrow column as well as across the page
+    cols = [*st.columns(2), *st.columns(2)]
+    cols[0].metric(
+        f"{label}divergences",
+        f"{report.divergences:d}",
+        help=f"Out of {report.draws:,d} draws. Should be at most "
+        f"{diagnostics.DIVERGENCE_FRACTION_MAX:.0%} of them, ideally none: each is a step where "
+        "the sampler lost its way.",
+    )
+    cols[1].metric(
+        f"{label}max R-hat",
+        f"{report.max_r_hat:.3f}",
+        help=f"Rank-normalized split R̂; should be ≤ {diagnostics.R_HAT_MAX}. Above it the "
+        "chains disagree.",
+    )
+    cols[2].metric(
+        f"{label}min n_eff (bulk ESS)",
+        f"{report.min_ess_bulk:,.0f}",
+        help=f"Effective sample size for means and medians; should be ≥ {diagnostics.ESS_MIN}.",
+    )
+    cols[3].metric(
+        f"{label}min tail ESS",
+        f"{report.min_ess_tail:,.0f}",
+        help=f"Effective sample size for the 5% and 95% quantiles; should be ≥ "
+        f"{diagnostics.ESS_MIN}.",
+    )
+    if report.problems:
+        st.warning(
+            "These draws fail the standard checks, so treat their numbers with suspicion: "
+            + "; ".join(report.problems + report.notes)
+            + ".",
+            icon=":material/warning:",
         )
-    if worst_rhat > 1.01:
-        problems.append(f"R-hat up to {worst_rhat:.3f} (> 1.01): the chains disagree")
-    if problems:
-        st.warning("; ".join(problems) + ".", icon=":material/warning:")
+    elif report.notes:
+        st.warning(
+            "R̂ and ESS pass, and the divergences stay within the tolerance, but: "
+            + "; ".join(report.notes)
+            + ".",
+            icon=":material/warning:",
+        )
+    else:
+        st.success(
+            f"Passes the standard checks: R̂ ≤ {diagnostics.R_HAT_MAX}, bulk and tail ESS ≥ "
+            f"{diagnostics.ESS_MIN}, divergences ≤ {diagnostics.DIVERGENCE_FRACTION_MAX:.0%}.",
+            icon=":material/check_circle:",
+        )
+    download_inference_data(
+        lambda: export.fit_to_netcdf(fit, group_names=group_names),
+        file_name=file_name,
+        key=f"nuts-{fit.model}-{label}{file_name}",
+    )
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
@@ -510,4 +554,30 @@ def binomial_nuts_fit(digest: str, _y: np.ndarray, _n: np.ndarray, draws: int, s
     """NUTS fit of the beta–binomial hierarchy (hbviz.nuts.fit_binomial_hierarchy)."""
     return nuts.fit_binomial_hierarchy(
         _y, _n, num_chains=4, num_warmup=draws, num_samples=draws, seed=seed
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Posterior draws as ArviZ InferenceData (NetCDF-4), read by ArviZ, xarray and other tools.
+
+
+def download_inference_data(
+    data: bytes | Callable[[], bytes],
+    *,
+    file_name: str,
+    key: str,
+    label: str = "Download draws (ArviZ NetCDF)",
+) -> None:
+    """A download button for NetCDF bytes from :mod:`hbviz.export` (``fit_to_netcdf``,
+    ``posterior_to_netcdf``). Pass a callable to write the file only when it is clicked."""
+    st.download_button(
+        label,
+        data=data,
+        file_name=file_name,
+        mime="application/x-netcdf",
+        key=f"download-idata-{key}",
+        icon=":material/download:",
+        on_click="ignore",
+        help="ArviZ InferenceData: posterior draws by chain, with divergences in sample_stats. "
+        "Open with arviz_base.convert_to_datatree(path) or xarray.open_datatree(path).",
     )

@@ -376,3 +376,67 @@ def test_other_functions_validate_too():
         beta_binomial.log_posterior(np.nan, 1.0, [1], [2])
     with pytest.raises(ValueError, match="broadcast"):
         beta_binomial.log_posterior([1.0, 2.0], [1.0, 2.0, 3.0], [1], [2])
+
+
+# ---------------------------------------------------------------------------------------------
+# Summaries that exist and one that does not
+
+
+def test_posterior_mean_of_alpha_plus_beta_is_infinite(rats):
+    # p(v | y) falls off exactly like e^(-v/2) as v = log(α+β) → ∞ (the likelihood tends to a
+    # constant), so p(α+β | y) ~ s^(-3/2) and E(α+β | y) = ∫ e^v p(v | y) dv diverges: a grid's
+    # mean of α+β grows like e^(V/2) with its top edge V, while E(log(α+β) | y) stays put.
+    y, n = rats
+    u = np.linspace(-4.0, 1.0, 201)
+
+    def log_marginal(v):
+        return special.logsumexp(beta_binomial.log_posterior(u[None, :], v[:, None], y, n), axis=1)
+
+    slope = np.diff(log_marginal(np.array([30.0, 40.0])))[0] / 10.0
+    assert slope == pytest.approx(-0.5, abs=1e-6)
+    means, log_means = [], []
+    for top in (30.0, 40.0, 50.0):
+        v = np.arange(-2.0, top + 1e-9, 0.025)
+        weight = np.exp(log_marginal(v) - special.logsumexp(log_marginal(v)))
+        means.append(np.sum(weight * np.exp(v)))
+        log_means.append(np.sum(weight * v))
+    assert means[1] > 20 * means[0] and means[2] > 100 * means[1]
+    np.testing.assert_allclose(log_means, log_means[0], rtol=1e-8)
+
+
+def test_hyperparameter_summary_gives_finite_numbers_only(rat_posterior):
+    table = beta_binomial.hyperparameter_summary(rat_posterior)
+    assert list(table.index) == ["alpha", "beta", "population_mean", "log_size"]
+    assert table.loc[["alpha", "beta"], ["mean", "sd"]].isna().all().all()
+    assert np.isfinite(table[["median", "5%", "95%"]].to_numpy()).all()
+    rate = rat_posterior.alpha / (rat_posterior.alpha + rat_posterior.beta)
+    # E(α/(α+β) | y) from the grid, against the draws' mean; BDA3 gives 0.14
+    assert table.loc["population_mean", "mean"] == pytest.approx(
+        rate.mean(), abs=mc_tolerance(rate)
+    )
+    assert table.loc["population_mean", "mean"] == pytest.approx(0.14, abs=0.005)
+    assert table.loc["alpha", "median"] == pytest.approx(np.median(rat_posterior.alpha))
+
+
+@pytest.mark.parametrize(
+    ("y", "n", "proper"),
+    [
+        ([0, 3], [5, 5], True),
+        ([0, 0], [5, 5], False),
+        ([5, 4], [5, 4], False),
+        ([1, 0], [1, 1], False),
+    ],
+)
+def test_posterior_is_proper_when_some_experiment_is_mixed(y, n, proper):
+    assert beta_binomial.posterior_is_proper(y, n) is proper
+
+
+def test_theta_given_hyperparameters_is_the_conditional_beta(rats):
+    y, n = rats
+    alpha, beta = np.full(20_000, 2.0), np.full(20_000, 14.0)
+    theta = beta_binomial.theta_given_hyperparameters(alpha, beta, y[:3], n[:3], seed=2)
+    assert theta.shape == (20_000, 3)
+    mean, sd = beta_binomial.beta_mean_sd(2.0 + y[:3], 14.0 + n[:3] - y[:3])
+    np.testing.assert_allclose(theta.mean(axis=0), mean, atol=Z * sd.max() / np.sqrt(20_000))
+    with pytest.raises(ValueError, match=r"alpha\[1\] is -1;"):
+        beta_binomial.theta_given_hyperparameters([1.0, -1.0], [1.0, 1.0], y[:3], n[:3])

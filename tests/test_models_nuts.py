@@ -8,15 +8,18 @@ that the compiles are few.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from jax import random
 from numpyro import handlers
 from numpyro.infer import Predictive
 from numpyro.infer.util import log_density
+from scipy import stats
 from scipy.special import gammaln
 
-from hbviz import models, nuts
+from hbviz import beta_binomial, models, nuts
 
 SMALL = {"num_chains": 2, "num_warmup": 300, "num_samples": 300}
 POOLING_VALUES = np.array([10.0, 12.0, 9.0, 11.0, 8.0])
@@ -99,26 +102,48 @@ def test_beta_binomial_posterior_predictive_draws_counts_within_trials():
 
 
 def test_beta_binomial_hyperprior_is_bda3_eq_5_10():
-    # On (log(α/β), log(α+β)) the density is αβ(α+β)^(-5/2) (BDA3 §5.3): with θ fixed, the
-    # model's log density minus the beta and binomial terms must equal its log.
-    n, y, theta = np.array([14]), np.array([4]), np.array([0.3])
+    # On (log(α/β), log(α+β)) the density is αβ(α+β)^(-5/2) (BDA3 §5.3); θ is integrated out, so
+    # the model's log density minus the beta–binomial pmf must equal the hyperprior's log.
+    n, y = np.array([14]), np.array([4])
     alpha, beta = 2.0, 7.0
     params = {
         "log_alpha_over_beta": np.log(alpha / beta),
         "log_alpha_plus_beta": np.log(alpha + beta),
-        "theta": theta,
     }
     total, _ = log_density(models.counts_beta_binomial, (n, 0.0, 1.0, 1.0, y), {}, params)
-    log_beta_pdf = (
-        gammaln(alpha + beta)
-        - gammaln(alpha)
-        - gammaln(beta)
-        + (alpha - 1) * np.log(theta[0])
-        + (beta - 1) * np.log1p(-theta[0])
-    )
-    log_binomial = gammaln(15.0) - gammaln(5.0) - gammaln(11.0) + 4 * np.log(0.3) + 10 * np.log(0.7)
+    log_pmf = stats.betabinom.logpmf(4, 14, alpha, beta)
     hyperprior = np.log(alpha * beta * (alpha + beta) ** -2.5)
-    np.testing.assert_allclose(total - log_beta_pdf - log_binomial, hyperprior, rtol=1e-12)
+    np.testing.assert_allclose(total - log_pmf, hyperprior, rtol=1e-12)
+
+
+@pytest.mark.parametrize("x", [1e-8, 0.3, 9.999, 10.0, 37.5, 1e4, 3e9, 2e17])
+@pytest.mark.parametrize("m", [0, 1, 7, 45, 300])
+def test_log_rising_factorial_is_exact_at_any_scale(x, m):
+    # log Γ(x + m) − log Γ(x) = Σ_{k<m} log(x + k) for whole m; fsum makes the reference exact
+    expected = math.fsum(math.log(x + k) for k in range(m))
+    got = float(models.log_rising_factorial(x, float(m)))
+    assert abs(got - expected) <= 1e-12 * max(1.0, abs(expected))
+
+
+def test_beta_binomial_log_density_is_the_exact_samplers_far_into_the_tail():
+    # NumPyro's own BetaBinomial.log_prob is off by thousands at α+β ≈ e^40 (cancellation in
+    # betaln), which let NUTS wander there on the baseball data. The model must differ from the
+    # exact sampler's log density by one constant (the binomial coefficients) everywhere.
+    y, n = np.array([18, 12, 7, 0]), np.array([45, 45, 45, 20])
+    points = [(-1.0, -6.0), (-1.0, 4.0), (0.5, 15.0), (-1.0, 30.0), (-2.0, 45.0), (3.0, 60.0)]
+    differences = [
+        float(
+            log_density(
+                models.counts_beta_binomial,
+                (n, 0.0, 1.0, 1.0, y),
+                {},
+                {"log_alpha_over_beta": u, "log_alpha_plus_beta": v},
+            )[0]
+        )
+        - float(beta_binomial.log_posterior(u, v, y, n))
+        for u, v in points
+    ]
+    np.testing.assert_allclose(differences, differences[0], atol=1e-8)
 
 
 def test_tau_distribution_rejects_an_unknown_family():
@@ -148,7 +173,16 @@ def test_fit_shapes_and_summary_columns(schools_fit):
     assert schools_fit.diverging.shape == (2, 300)
     assert isinstance(schools_fit.divergences, int)
     summary = schools_fit.summary
-    assert list(summary.columns) == ["mean", "sd", "median", "5%", "95%", "n_eff", "r_hat"]
+    assert list(summary.columns) == [
+        "mean",
+        "sd",
+        "median",
+        "5%",
+        "95%",
+        "n_eff",
+        "ess_tail",
+        "r_hat",
+    ]
     assert {"mu", "tau", "theta[0]", "theta[7]"} <= set(summary.index)
     theta0 = samples["theta"][..., 0].ravel()
     np.testing.assert_allclose(summary.loc["theta[0]", "mean"], theta0.mean())
@@ -301,6 +335,8 @@ def test_fit_pooling_rejects_bad_arguments(values, group, kwargs, message):
         ([4, 15], [14, 14], {}, r"y\[1\] is 15 but n\[1\] is 14"),
         ([4, 1], [14], {}, "y and n must have the same length"),
         ([4, 1], [14, 10], {"hierarchy": "gamma"}, "hierarchy must be one of 'beta'"),
+        ([0, 0], [14, 10], {}, "improper for these counts"),
+        ([1, 0, 1], [1, 1, 1], {}, "improper for these counts"),
     ],
 )
 def test_fit_binomial_hierarchy_rejects_bad_arguments(y, n, kwargs, message):
