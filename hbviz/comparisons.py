@@ -304,33 +304,6 @@ def beta_mixture_density(
     return np.exp(log_pdf).mean(axis=0)
 
 
-def hyperparameter_means(logit_mean, log_size, density) -> dict[str, float]:
-    """E(α | y), E(β | y), E(α/(α+β) | y) and E(α+β | y) by summing over the posterior grid.
-
-    Parameters
-    ----------
-    logit_mean : array, shape (Gu,)
-        Evenly spaced cell centres in u = log(α/β).
-    log_size : array, shape (Gv,)
-        Evenly spaced cell centres in v = log(α+β).
-    density : array, shape (Gv, Gu)
-        p(u, v | y) at the cell centres (any scale: it is normalised here).
-    """
-    u = np.asarray(logit_mean, dtype=float)[None, :]
-    v = np.asarray(log_size, dtype=float)[:, None]
-    weight = np.asarray(density, dtype=float)
-    if weight.shape != (v.size, u.size):
-        raise ValueError(f"density has shape {weight.shape}; expected ({v.size}, {u.size})")
-    weight = weight / weight.sum()
-    mean_rate = special.expit(u)
-    return {
-        "alpha": float(np.sum(weight * np.exp(v) * mean_rate)),
-        "beta": float(np.sum(weight * np.exp(v) * (1 - mean_rate))),
-        "mean": float(np.sum(weight * mean_rate)),
-        "size": float(np.sum(weight * np.exp(v))),
-    }
-
-
 def one_group_analyses(
     y: float,
     n: float,

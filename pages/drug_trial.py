@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from hbviz import beta_binomial, comparisons, datasets, summaries
+from hbviz import beta_binomial, comparisons, datasets, export, summaries
 from hbviz.plots import beta_binomial as plots
 from pages import _ui
 
@@ -43,7 +43,7 @@ with st.spinner("Computing the exact posterior…", show_time=True):
     full = _ui.beta_binomial_posterior(
         _ui.as_tuple(all_y.astype(int)), _ui.as_tuple(all_n.astype(int)), draws=DRAWS
     )
-hyper = comparisons.hyperparameter_means(full.logit_mean, full.log_size, full.density)
+hyper = beta_binomial.hyperparameter_summary(full)
 
 left, right = st.columns(2)
 with left:
@@ -91,15 +91,22 @@ with right:
         key="contour",
     )
     cols = st.columns(3)
-    cols[0].metric("E(α | y)", f"{hyper['alpha']:.2f}")
-    cols[1].metric("E(β | y)", f"{hyper['beta']:.2f}")
-    cols[2].metric("E(α/(α+β) | y)", f"{hyper['mean']:.3f}")
+    cols[0].metric("median of α | y", f"{hyper.loc['alpha', 'median']:.2f}")
+    cols[1].metric("median of β | y", f"{hyper.loc['beta', 'median']:.2f}")
+    cols[2].metric("E(α/(α+β) | y)", f"{hyper.loc['population_mean', 'mean']:.3f}")
     st.caption(
         "Contours at 5%, 15%, …, 95% of the highest density (BDA3 Fig. 5.3), with 1,000 exact "
-        "draws; expectations by summing over the whole grid."
+        "draws. E(α/(α+β) | y) sums over the whole grid; the medians come from the draws. "
+        "E(α | y) and E(β | y) are not shown because they are infinite under this prior: "
+        "p(α+β | y) falls off like (α+β)^(−3/2), so a grid's value depends on where it stops."
     )
     if full.truncated:
         st.warning(f"{full.edge_mass:.1%} of the posterior mass lies on the edge of the grid.")
+    _ui.download_inference_data(
+        lambda: export.posterior_to_netcdf(full, observed={"y": all_y, "n": all_n}),
+        file_name="rat_tumors_full_bayes.nc",
+        key="exact",
+    )
 
 st.subheader(f"The current experiment, {y}/{n}, analysed three ways")
 _ui.method_badge("exact")

@@ -4,7 +4,7 @@ is best, a new school, and NUTS in the centered and non-centered forms."""
 import numpy as np
 import streamlit as st
 
-from hbviz import datasets, normal_normal, normal_pooling, summaries
+from hbviz import datasets, export, normal_normal, normal_pooling, summaries
 from hbviz.plots import eight_schools as figs
 from pages import _ui
 
@@ -106,6 +106,14 @@ with right:
     st.caption(
         "Points and 95% intervals: y_j ± 1.96 σ_j; the precision-weighted mean ± 1.96 × its "
         "sd; the posterior median and 2.5–97.5% quantiles of θ_j."
+    )
+    _ui.download_inference_data(
+        lambda: export.posterior_to_netcdf(
+            post, group_names=names, observed={"y": y, "sigma": sigma}
+        ),
+        file_name="eight_schools_exact.nc",
+        key="exact",
+        label="Download the exact posterior draws (ArviZ NetCDF)",
     )
 
 st.header("2 · How different are the schools? p(τ | y)")

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from hbviz import comparisons, datasets
+from hbviz import comparisons, datasets, export
 from hbviz.plots import beta_binomial as plots
 from pages import _ui
 
@@ -65,6 +65,14 @@ hier = _ui.with_spinner(
     _ui.as_tuple(made),
     _ui.as_tuple(attempts),
     draws=DRAWS,
+)
+_ui.download_inference_data(
+    lambda: export.posterior_to_netcdf(
+        hier, group_names=names, observed={"y": made, "n": attempts}
+    ),
+    file_name="free_throws_hierarchical.nc",
+    key="exact",
+    label="Download the hierarchical posterior draws (ArviZ NetCDF)",
 )
 
 with table_col:
@@ -153,6 +161,7 @@ _ui.show_figure(
         hier.theta.mean(axis=0),
         names,
         population_mean=population,
+        complete_pooling=float(made.sum() / attempts.sum()),
         weight=attempts,
         value_title="posterior mean of θ (probability of making a free throw)",
         large_fonts=large,
@@ -160,7 +169,9 @@ _ui.show_figure(
     key="shrinkage",
 )
 st.caption(
-    f"Dashed line: the population mean E(α/(α+β) | y) = {population:.3f}. Seasons with fewer "
+    f"Dashed line: the population mean E(α/(α+β) | y) = {population:.3f}; dotted: complete "
+    f"pooling, all seasons' makes over all attempts ({made.sum() / attempts.sum():.3f}). Seasons "
+    "with fewer "
     "attempts (smaller markers) have less evidence of their own and move further toward it; "
     "the independent means use the sliders' prior."
 )

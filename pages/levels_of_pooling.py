@@ -48,7 +48,10 @@ MODELS = {
     r"\ \mu_g \sim \mathcal N(\mu_\text{pop}, \tau^2),\ \sigma \sim \operatorname{Exp}(1),"
     r"\ y_i \sim \mathcal N(\mu_{g[i]}, \sigma^2)",
 }
-FORMATS = dict.fromkeys(["mean", "sd", "median", "5%", "95%"], "%.2f") | {"n_eff": "%.0f"}
+FORMATS = dict.fromkeys(["mean", "sd", "median", "5%", "95%"], "%.2f") | {
+    "n_eff": "%.0f",
+    "ess_tail": "%.0f",
+}
 FORMATS["r_hat"] = "%.3f"
 
 _ui.page_intro(

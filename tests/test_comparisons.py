@@ -128,18 +128,6 @@ def test_mixture_density_is_the_average_of_the_conditional_betas():
         comparisons.beta_mixture_density([0.0, 0.5], alpha, beta, 4, 14)
 
 
-def test_hyperparameter_means_sum_over_the_grid():
-    u = np.array([-2.0, -1.0])
-    v = np.array([2.0, 3.0, 4.0])
-    density = np.array([[1.0, 0.0], [0.0, 0.0], [0.0, 3.0]])  # mass 1/4 at (−2, 2), 3/4 at (−1, 4)
-    means = comparisons.hyperparameter_means(u, v, density)
-    alpha = np.exp([2.0, 4.0]) / (1 + np.exp([2.0, 1.0]))
-    assert means["alpha"] == pytest.approx(0.25 * alpha[0] + 0.75 * alpha[1])
-    assert means["mean"] == pytest.approx(0.25 / (1 + np.exp(2)) + 0.75 / (1 + np.exp(1)))
-    with pytest.raises(ValueError, match="shape"):
-        comparisons.hyperparameter_means(u, v, density.T)
-
-
 def test_one_group_analyses_lecture_numbers():
     # BDA3 §5.1: the prior Beta(1.4, 8.6) and 4/14 give Beta(5.4, 18.6), mean 0.223, sd 0.083.
     rats = datasets.rat_tumor()

@@ -192,3 +192,9 @@ def test_nuts_panel_compares_both_forms_with_the_exact_posterior(page):
     funnel = figure_with_trace(at, "divergent transition")
     assert funnel["layout"]["yaxis"]["type"] == "log"
     assert any("half-Cauchy(0, 5)" in m.value and "N(0, 5²)" in m.value for m in at.markdown)
+
+
+def test_the_exact_posterior_is_offered_as_arviz_netcdf(page):
+    at = page()
+    labels = [button.proto.label for button in at.download_button]
+    assert "Download the exact posterior draws (ArviZ NetCDF)" in labels
