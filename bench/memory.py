@@ -14,6 +14,7 @@ persistent cache first (a cold cache measures compile time, not memory).
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import re
@@ -55,7 +56,7 @@ def jax_staging_entries() -> int:
 def measure_programs(count: int) -> None:
     """Compile ``count`` levels-of-pooling programs (each a new draw count), first into an
     unbounded cache, then into one bounded to 2: RSS after each, and JAX's cache entries."""
-    import numpy as np
+    import jax
 
     from hbviz import _concurrency, datasets, nuts
 
@@ -86,7 +87,24 @@ def measure_programs(count: int) -> None:
             ),
             flush=True,
         )
-    del np
+    held = rss_mb()
+    nuts._PROGRAMS.clear()
+    gc.collect()
+    _concurrency._release_freed_memory()
+    cleared = rss_mb()
+    jax.clear_caches()
+    gc.collect()
+    _concurrency._release_freed_memory()
+    print(
+        json.dumps(
+            {
+                "rss_mb_with_programs": round(held, 1),
+                "after_dropping_our_programs": round(cleared, 1),
+                "after_jax_clear_caches_too": round(rss_mb(), 1),
+            }
+        ),
+        flush=True,
+    )
 
 
 # --- a real server -------------------------------------------------------------------------------

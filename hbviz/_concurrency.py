@@ -50,6 +50,22 @@ def _release_freed_memory() -> None:
         libc.malloc_trim(0)
 
 
+def _fresh_jit(jitted, static: dict):
+    """A new jitted function of the dynamic arguments, for one compile.
+
+    JAX memoizes tracing and lowering in caches keyed (weakly) by the Python function. Through
+    the module-level jitted function those entries, jaxprs and MLIR modules of every size ever
+    compiled, would live as long as the module: most of a program's memory. A function object
+    made for this compile takes its entries with it when the program is evicted.
+    """
+    function = jitted.__wrapped__
+
+    def program(*args):
+        return function(*args, **static)
+
+    return jax.jit(program)
+
+
 class ProgramCache:
     """Executables of jitted functions, keyed by function, static arguments and input types.
 
@@ -125,7 +141,7 @@ class ProgramCache:
                 return program
             if status is not None:
                 status(COMPILING)
-            program = jitted.lower(*args, **static).compile()
+            program = _fresh_jit(jitted, static).lower(*args).compile()
             self.compiles += 1
         finally:
             TRACING_LOCK.release()
