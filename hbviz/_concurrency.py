@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -36,17 +37,20 @@ WAITING_FOR_SAME_FIT = "waiting for the same fit, already started by another ses
 Status = Callable[[str], object] | None
 
 
+@functools.cache
+def _libc():
+    name = ctypes.util.find_library("c")
+    return None if name is None else ctypes.CDLL(name)
+
+
 def _release_freed_memory() -> None:
     """Hand memory that glibc's allocator keeps after frees back to the system.
 
     An evicted executable's code and buffers are freed, but glibc keeps freed pages in its arenas
     (one per thread that allocated them), so the process's RSS would not go down without this.
     """
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return
-    libc = ctypes.CDLL(name)
-    if hasattr(libc, "malloc_trim"):
+    libc = _libc()
+    if libc is not None and hasattr(libc, "malloc_trim"):
         libc.malloc_trim(0)
 
 
@@ -115,9 +119,7 @@ class ProgramCache:
                 if old not in self._kept:
                     evicted.append(self._programs.pop(old))
             self.evictions += len(evicted)
-        if evicted:
-            del evicted  # the last references: XLA frees the executables here
-            _release_freed_memory()
+        del evicted  # the last references: XLA frees the executables here
 
     def get(self, jitted, args: tuple, static: dict, *, keep: bool = False, status: Status = None):
         """The executable of ``jitted(*args, **static)``, compiled on first request.
@@ -146,6 +148,8 @@ class ProgramCache:
         finally:
             TRACING_LOCK.release()
         self._store(key, program, keep)
+        # the compiler's working memory, and any evicted program, is freed by now: hand it back
+        _release_freed_memory()
         return program
 
     def clear(self) -> None:

@@ -188,10 +188,11 @@ def runner_cache_size() -> int:
     return len(_PROGRAMS)
 
 
-# Each compiled NUTS program holds about 10 MB of the server's memory (bench/memory.py measures
-# it). A lecture's defaults (kept, see keep_compiled) plus this many others keeps a server well
-# under 1 GB however many chain and draw combinations its users try.
-MAX_PROGRAMS = int(os.environ.get("HBVIZ_MAX_PROGRAMS", "24"))
+# A compiled NUTS program holds about 40 MB of the process's memory (`python bench/memory.py
+# programs`). The lecture's sizes (kept, see keep_compiled: 8 programs) plus 8 others, enough for
+# one more chains/draws setting of Levels of pooling (6 programs) with its centered toggle (2),
+# bound what a server holds however many settings its users try.
+MAX_PROGRAMS = int(os.environ.get("HBVIZ_MAX_PROGRAMS", "8"))
 _PROGRAMS = _concurrency.ProgramCache(MAX_PROGRAMS)
 _SHARED_FITS = _concurrency.SharedCalls()
 _keeping = threading.local()
