@@ -25,7 +25,11 @@ under the same labels).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+import os
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import partial
 from typing import NamedTuple
 
@@ -36,7 +40,7 @@ import pandas as pd
 from jax import lax
 from numpyro.infer import MCMC, NUTS
 
-from hbviz import _validate, beta_binomial, diagnostics, models
+from hbviz import _concurrency, _validate, beta_binomial, diagnostics, models
 
 __all__ = [
     "SUMMARY_COLUMNS",
@@ -44,6 +48,7 @@ __all__ = [
     "fit_binomial_hierarchy",
     "fit_normal_hierarchy",
     "fit_pooling",
+    "keep_compiled",
     "posterior_summary",
     "runner_cache_size",
 ]
@@ -179,32 +184,64 @@ def _advance_chains(
 
 
 def runner_cache_size() -> int:
-    """Number of NUTS programs compiled in this process.
+    """Number of compiled NUTS programs this process holds.
 
     A fit that leaves it unchanged re-used a compiled program (a warm call, ~0.3 s for eight
     schools); one that increases it traced and compiled (several seconds, less when JAX's
-    persistent cache already holds the program).
+    persistent cache already holds the program). It is bounded: past :data:`MAX_PROGRAMS`
+    programs (not counting those compiled under :func:`keep_compiled`), the least recently used
+    one is dropped.
     """
-    return sum(f._cache_size() for f in (_run, _start_chains, _advance_chains))
+    return len(_PROGRAMS)
 
 
-def _run_in_chunks(rng_key, model_args, *, num_warmup, num_samples, progress, **static):
+# A compiled NUTS program holds about 40 MB of the process's memory (`python bench/memory.py
+# programs`). The lecture's sizes (kept, see keep_compiled: 8 programs) plus 8 others, enough for
+# one more chains/draws setting of Levels of pooling (6 programs) with its centered toggle (2),
+# bound what a server holds however many settings its users try.
+MAX_PROGRAMS = int(os.environ.get("HBVIZ_MAX_PROGRAMS", "8"))
+_PROGRAMS = _concurrency.ProgramCache(MAX_PROGRAMS)
+_SHARED_FITS = _concurrency.SharedCalls()
+_keeping = threading.local()
+
+
+@contextmanager
+def keep_compiled() -> Iterator[None]:
+    """Within this block (in this thread), the programs that fits compile or use are kept for
+    the life of the process instead of being evicted least-recently-used; the warm-up marks the
+    lecture's sizes with it."""
+    before = getattr(_keeping, "on", False)
+    _keeping.on = True
+    try:
+        yield
+    finally:
+        _keeping.on = before
+
+
+def _call(jitted, args: tuple, static: dict, status):
+    """``jitted(*args, **static)`` through the process's program cache (compiled under the
+    tracing lock; run outside it)."""
+    keep = getattr(_keeping, "on", False)
+    return _PROGRAMS.get(jitted, args, static, keep=keep, status=status)(*args)
+
+
+def _run_in_chunks(rng_key, model_args, *, num_warmup, num_samples, progress, status, **static):
     total = num_warmup + num_samples
     chunk_size = -(-total // _PROGRESS_UPDATES)
-    state = _start_chains(rng_key, model_args, num_warmup=num_warmup, **static)
+    state = _call(
+        _start_chains, (rng_key, model_args), {"num_warmup": num_warmup, **static}, status
+    )
     progress(0.0)
     done = 0
     pieces = []
     for phase_length, keep in ((num_warmup, False), (num_samples, True)):
         for start in range(0, phase_length, chunk_size):
             num_active = min(chunk_size, phase_length - start)
-            state, samples, diverging = _advance_chains(
-                state,
-                model_args,
-                np.int64(num_active),
-                num_warmup=num_warmup,
-                chunk_size=chunk_size,
-                **static,
+            state, samples, diverging = _call(
+                _advance_chains,
+                (state, model_args, np.int64(num_active)),
+                {"num_warmup": num_warmup, "chunk_size": chunk_size, **static},
+                status,
             )
             if keep:
                 pieces.append(
@@ -226,6 +263,7 @@ def _fit(
     num_samples,
     seed,
     progress,
+    status,
 ) -> Fit:
     num_chains = _validate.draw_count(num_chains, "num_chains")
     num_warmup = _validate.draw_count(num_warmup, "num_warmup")
@@ -233,38 +271,47 @@ def _fit(
     if num_samples < 4:
         # split R-hat halves each chain and needs two draws per half
         raise ValueError(f"num_samples must be at least 4; got {num_samples}")
-    rng_key = jax.random.PRNGKey(_validate.seed(seed))
+    seed = _validate.seed(seed)
+    rng_key = jax.random.PRNGKey(seed)
     if progress is not None and not callable(progress):
         raise ValueError(
             f"progress must be a callable taking a fraction, or None; got {progress!r}"
         )
+    if status is not None and not callable(status):
+        raise ValueError(f"status must be a callable taking a message, or None; got {status!r}")
     static = {
         "model_name": model_name,
         "options": tuple(sorted(options.items())),
         "num_chains": num_chains,
     }
-    if progress is None:
-        samples, diverging = _run(
-            rng_key, model_args, num_warmup=num_warmup, num_samples=num_samples, **static
+    sizes = {"num_warmup": num_warmup, "num_samples": num_samples}
+
+    def compute(report):
+        if report is None:
+            samples, diverging = _call(_run, (rng_key, model_args), {**sizes, **static}, status)
+        else:
+            samples, diverging = _run_in_chunks(
+                rng_key, model_args, **sizes, progress=report, status=status, **static
+            )
+        samples = {name: np.asarray(draws) for name, draws in samples.items()}
+        diverging = np.asarray(diverging, dtype=bool)
+        return Fit(
+            samples=samples,
+            diverging=diverging,
+            divergences=int(diverging.sum()),
+            summary=posterior_summary(samples),
+            model=model_name,
         )
-    else:
-        samples, diverging = _run_in_chunks(
-            rng_key,
-            model_args,
-            num_warmup=num_warmup,
-            num_samples=num_samples,
-            progress=progress,
-            **static,
-        )
-    samples = {name: np.asarray(draws) for name, draws in samples.items()}
-    diverging = np.asarray(diverging, dtype=bool)
-    return Fit(
-        samples=samples,
-        diverging=diverging,
-        divergences=int(diverging.sum()),
-        summary=posterior_summary(samples),
-        model=model_name,
-    )
+
+    # The chunked and the single-call runs differ by rounding, so each is its own request.
+    request = (tuple(static.items()), num_warmup, num_samples, seed, progress is None)
+    request += tuple(_digest(a) for a in model_args)
+    return _SHARED_FITS.run(request, compute, progress=progress, status=status)
+
+
+def _digest(values) -> tuple:
+    values = np.asarray(values)
+    return values.dtype.str, values.shape, hashlib.sha1(values.tobytes()).hexdigest()
 
 
 # --- diagnostics ---------------------------------------------------------------------------------
@@ -376,6 +423,7 @@ def fit_normal_hierarchy(
     num_samples: int = 1000,
     seed: int = 0,
     progress: Callable[[float], object] | None = None,
+    status: Callable[[str], object] | None = None,
 ) -> Fit:
     """NUTS fit of estimates with known standard errors (eight schools, BDA3 §5.5).
 
@@ -403,7 +451,12 @@ def fit_normal_hierarchy(
     seed : int
         Seed of the run; the same inputs and seed give the same draws.
     progress : callable, optional
-        Called with the fraction of iterations done (0 to 1) between chunks of the run.
+        Called with the fraction of iterations done (0 to 1) between chunks of the run, in the
+        caller's thread (also while it waits for the same fit started by another thread).
+    status : callable, optional
+        Called, in the caller's thread, with a message when the fit must wait: for another
+        thread's compile (:data:`hbviz._concurrency.WAITING_FOR_COMPILE`), for its own compile
+        (``COMPILING``), or for the same fit started by another thread (``WAITING_FOR_SAME_FIT``).
 
     Returns
     -------
@@ -434,6 +487,7 @@ def fit_normal_hierarchy(
         num_samples=num_samples,
         seed=seed,
         progress=progress,
+        status=status,
     )
 
 
@@ -452,6 +506,7 @@ def fit_pooling(
     num_samples: int = 1000,
     seed: int = 0,
     progress: Callable[[float], object] | None = None,
+    status: Callable[[str], object] | None = None,
 ) -> Fit:
     """NUTS fit of raw grouped observations with an unknown noise sd (NumPyro's levels of pooling).
 
@@ -479,7 +534,7 @@ def fit_pooling(
         Mean and sd of the normal prior on μ_i, μ or μ_pop.
     sigma_rate : float
         Rate of the exponential prior on the noise sd, > 0.
-    num_chains, num_warmup, num_samples, seed, progress
+    num_chains, num_warmup, num_samples, seed, progress, status
         As in :func:`fit_normal_hierarchy`.
 
     Returns
@@ -515,6 +570,7 @@ def fit_pooling(
         num_samples=num_samples,
         seed=seed,
         progress=progress,
+        status=status,
     )
 
 
@@ -535,6 +591,7 @@ def fit_binomial_hierarchy(
     num_samples: int = 1000,
     seed: int = 0,
     progress: Callable[[float], object] | None = None,
+    status: Callable[[str], object] | None = None,
 ) -> Fit:
     """NUTS fit of binomial counts y_j successes out of n_j trials (rat tumors, BDA3 §5.1–5.3).
 
@@ -558,7 +615,7 @@ def fit_binomial_hierarchy(
         Population distribution of the θ_j.
     centered, tau_prior, tau_scale, mu_prior
         Of the logit-normal hierarchy (logit scale).
-    num_chains, num_warmup, num_samples, seed, progress
+    num_chains, num_warmup, num_samples, seed, progress, status
         As in :func:`fit_normal_hierarchy`. With the defaults (4 × 1000 + 1000) the beta
         hierarchy passes R̂ ≤ 1.01 and bulk and tail ESS ≥ 400 on the bundled counts data
         (``bench/nuts_check.py``).
@@ -603,6 +660,7 @@ def fit_binomial_hierarchy(
         num_samples=num_samples,
         seed=seed,
         progress=progress,
+        status=status,
     )
     if hierarchy == "beta":
         fit = _with_exact_theta(fit, y_arr, n_arr, seed)

@@ -4,7 +4,11 @@ A fresh server process traces and compiles every jitted sampler on first use: ab
 an exact sampler and several seconds for each NUTS model, even with JAX's persistent cache warm
 (tracing is not cached). :func:`start_in_background` runs the calls that the lecture pages make
 first, on their default data, in a daemon thread, once per process; app.py starts it on the
-server's first request, so the pages a class opens next are already compiled.
+server's first request, so the pages a class opens next are already compiled. The NUTS programs
+it compiles are kept for the life of the process (:func:`hbviz.nuts.keep_compiled`), while other
+sizes that users ask for are evicted least-recently-used. A page asking for a fit while the
+warm-up compiles waits for the compile (NumPyro tracing takes turns, see
+:mod:`hbviz._concurrency`); asking for the very same fit shares the warm-up's run.
 
 Set ``HBVIZ_WARM_UP=0`` to switch it off (the test suite does, to keep its timings its own).
 """
@@ -89,7 +93,8 @@ def warm_up(*, only: Callable[[str], bool] | None = None) -> dict[str, float]:
             continue
         start = time.perf_counter()
         try:
-            call()
+            with nuts.keep_compiled():
+                call()
         except Exception:  # best effort: a failing step must not stop the others
             seconds[name] = float("nan")
             continue

@@ -32,3 +32,18 @@ def test_it_starts_once_per_process_and_can_be_switched_off(monkeypatch):
     thread.join(timeout=10)
     assert warmup.start_in_background() is None  # a second request does not start another
     assert calls == ["hbviz-warm-up"]
+
+
+def test_the_programs_it_compiles_are_kept(monkeypatch):
+    from hbviz import _concurrency, nuts
+
+    cache = _concurrency.ProgramCache(capacity=1)
+    monkeypatch.setattr(nuts, "_PROGRAMS", cache)
+    y, sigma = warmup._eight_schools()
+    sizes = dict(num_chains=1, num_warmup=17, num_samples=17)
+    step = ("eight schools, NUTS tiny", lambda: nuts.fit_normal_hierarchy(y, sigma, **sizes))
+    monkeypatch.setattr(warmup, "_steps", lambda: [step])
+    assert math.isfinite(warmup.warm_up()["eight schools, NUTS tiny"])
+    assert cache.kept() == 1
+    nuts.fit_normal_hierarchy(y, sigma, centered=True, **sizes)  # a page's fit: not kept
+    assert len(cache) == 2 and cache.kept() == 1
