@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from hbviz import upload
+from hbviz import export, upload
 from hbviz import your_data as yd
 from hbviz.plots import common
 from hbviz.plots import your_data as figs
@@ -26,7 +26,7 @@ PRIORS = {"half_normal": "half-normal", "half_cauchy": "half-Cauchy", "uniform":
 SCALES = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)  # × the spread of the group estimates
 SORTS = ("mean", "50%", "p_best", "mean_rank", "raw", "size", "sd", "group")
 DEFAULTS = dict(source="example", example="counts", tau_prior="half_normal", tau_scale=1.0)
-DEFAULTS |= dict(sort="mean", descending=True, pooled_sd=True, nuts=False, nuts_draws=250)
+DEFAULTS |= dict(sort="mean", descending=True, pooled_sd=True, nuts=False, nuts_draws=yd.NUTS_DRAWS)
 BIND = {"bind": "query-params"}
 LAST = "your-data-last-good"  # the last dataset the user loaded (pasted or uploaded) that parsed
 
@@ -256,6 +256,11 @@ st.download_button(
     on_click="ignore",
     icon=":material/download:",
 )
+_ui.download_inference_data(
+    lambda: export.posterior_to_netcdf(post, group_names=names, observed=yd.observed_data(g)),
+    file_name="exact_posterior.nc",
+    key="exact",
+)
 cols = st.columns(2)
 with cols[0]:
     plot(
@@ -275,7 +280,7 @@ st.header("5 · Check against NUTS")
 _ui.method_badge("MCMC")
 run = sb.toggle("Run NUTS (4 chains)", key="nuts", **BIND)
 n = sb.select_slider(
-    "NUTS draws per chain", (50, 100, 250, 500, 1000), key="nuts_draws", value=250, **BIND
+    "NUTS draws per chain", (50, 100, 250, 500, 1000), key="nuts_draws", value=yd.NUTS_DRAWS, **BIND
 )
 reason = yd.nuts_unavailable(data, tau_prior=tau_prior)
 if reason:
@@ -291,7 +296,7 @@ except ValueError as err:
     _ui.show_problem(err)
     st.stop()
 st.markdown(chk.description + " " + res.priors.description)
-_ui.nuts_diagnostics(chk.fit)
+_ui.nuts_diagnostics(chk.fit, group_names=names)
 st.caption(
     f"Largest gap in posterior sd between NUTS and exact, over the groups: {chk.largest_sd_gap:.0%}."
 )
