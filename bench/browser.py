@@ -39,7 +39,7 @@ from bench.harness import ROOT, Config, Section, fmt_seconds
 
 QUIET_MS = 600  # nothing drawn, sent or received for this long after idle: the press is done
 WARMUP_PRESSES = 2  # per control, not timed (a first move may load code in the browser)
-FIRST_LOADS = 3  # loads of each page for the first-paint table (quick: 1)
+FIRST_LOADS = 2  # loads of each page for the first-paint table (quick: 1)
 ANCHOR = ROOT / "bench" / "anchor_app.py"
 
 PROBE = """
@@ -203,6 +203,8 @@ def wait_quiet(page, *, timeout: float = 120) -> None:
 
     wait_idle(page, timeout_ms=timeout * 1000)
     deadline = time.monotonic() + timeout
+    if not page.evaluate("() => !!window.__bench"):  # a document the init script missed
+        page.evaluate(PROBE)
     while page.evaluate(IDLE_JS) < QUIET_MS and time.monotonic() < deadline:
         time.sleep(QUIET_MS / 4000)
 
@@ -342,6 +344,14 @@ def slowest_draw(runs: list[dict]) -> str:
     return f"{fmt_seconds(seconds)}: {name}"
 
 
+def attempt(measurement, *args) -> dict:
+    """One measurement; a failure is reported as its error, not raised."""
+    try:
+        return measurement(*args)
+    except Exception as err:
+        return {"error": f"{type(err).__name__}: {str(err).splitlines()[0][:200]}"}
+
+
 def measure(cfg: Config) -> dict:
     """Everything, in one browser: the anchor's server and hbviz's, both warm."""
     from playwright.sync_api import sync_playwright
@@ -353,7 +363,7 @@ def measure(cfg: Config) -> dict:
         raise RuntimeError("Debian's chromium is not installed (`sudo apt-get install chromium`)")
     presses = 5 if cfg.quick else 20
     loads = 1 if cfg.quick else FIRST_LOADS
-    out: dict = {"controls": [], "loads": {}, "presses": presses}
+    out: dict = {"controls": [], "loads": {}, "presses": presses, "errors": []}
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
@@ -373,7 +383,7 @@ def measure(cfg: Config) -> dict:
                 open_view(page, anchor_url, "")
                 anchor = [bench_control(page, anchor_url, ANCHOR_CONTROL, presses // 2)]
                 for control in CONTROLS:
-                    out["controls"].append(bench_control(page, url, control, presses))
+                    out["controls"].append(attempt(bench_control, page, url, control, presses))
                 anchor.append(bench_control(page, anchor_url, ANCHOR_CONTROL, presses // 2))
             out["anchor"] = {
                 "control": ANCHOR_CONTROL,
@@ -381,10 +391,12 @@ def measure(cfg: Config) -> dict:
                 "exceptions": anchor[0]["exceptions"] + anchor[1]["exceptions"],
                 "passes": [median_of(a["runs"], "seconds") for a in anchor],
             }
+            page.close()
+            first_load(context, url, "")  # not timed: fills the browser's caches
             for path in PAGES:
-                out["loads"][path or "home"] = [
-                    first_load(browser, url, path) for _ in range(loads)
-                ]
+                runs = [attempt(first_load, context, url, path) for _ in range(loads)]
+                out["loads"][path or "home"] = [r for r in runs if "error" not in r]
+                out["errors"] += [f"{path or 'home'}: {r['error']}" for r in runs if "error" in r]
         browser.close()
     return out
 
@@ -413,7 +425,8 @@ def bench_browser(cfg: Config) -> Section:
     )
     anchor_p50 = percentile([r["seconds"] for r in data["anchor"]["runs"]], 50)
     ratios = []
-    for entry in [data["anchor"], *data["controls"]]:
+    data["errors"] += [e["error"] for e in data["controls"] if "error" in e]
+    for entry in [data["anchor"], *(e for e in data["controls"] if "error" not in e)]:
         runs = entry["runs"]
         times = [r["seconds"] for r in runs]
         p50 = percentile(times, 50)
@@ -445,6 +458,8 @@ def bench_browser(cfg: Config) -> Section:
         sec.verdicts.append((f"{name}: p50 ≤ 1× the anchor's ({ratio:.2f}×)", ratio <= 1.0))
     load_rows = []
     for path, loads in data["loads"].items():
+        if not loads:
+            continue
         done = median_of(loads, "seconds")
         sec.verdicts.append(
             (f"{path}: navigation → all charts drawn ≤ 1.5 s ({fmt_seconds(done)})", done <= 1.5)
@@ -467,6 +482,7 @@ def bench_browser(cfg: Config) -> Section:
         *load_rows,
     ]
     passes = ", ".join(fmt_seconds(p) for p in data["anchor"]["passes"])
+    sec.notes += [f"Failed: {error}" for error in data["errors"]]
     sec.notes += [
         "Load average (1, 5, 15 min) at the section's start: "
         + ", ".join(f"{x:.2f}" for x in load_start)
