@@ -9,6 +9,7 @@ prints last.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -116,6 +117,31 @@ class Section:
             lines += [*self.extra, ""]
         lines += [f"- {note}" for note in self.notes]
         return "\n".join(lines).rstrip() + "\n"
+
+
+def replace_sections(document: str, sections: Sequence[Section]) -> str:
+    """``document`` (a RESULTS.md) with each of ``sections`` in place of the section numbered as
+    it is ("## 7. …"), or inserted in number order; the rest, and the last line's load average
+    of the full run, are kept."""
+    footer = "Load average (1, 5, 15 min) at the end"
+    lines = document.rstrip("\n").split("\n")
+    tail = [line for line in lines if line.startswith(footer)]
+    lines = [line for line in lines if not line.startswith(footer)]
+    starts = [i for i, line in enumerate(lines) if line.startswith("## ")] + [len(lines)]
+    head = "\n".join(lines[: starts[0]]).rstrip("\n")
+    chunks = {
+        lines[a].split(".")[0]: "\n".join(lines[a:b]).strip("\n")
+        for a, b in itertools.pairwise(starts)
+    }
+    for sec in sections:
+        chunks[f"## {sec.title.split('.')[0]}"] = sec.markdown().strip("\n")
+
+    def number(key: str) -> float:
+        digits = key.removeprefix("## ")
+        return float(digits) if digits.isdigit() else float("inf")
+
+    body = "\n\n".join(chunks[k] for k in sorted(chunks, key=number))
+    return "\n\n".join([head, body, *tail]) + "\n"
 
 
 # --- the lecture data ----------------------------------------------------------------------------

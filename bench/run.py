@@ -12,14 +12,17 @@ rat-tumor posteriors against plain NumPy/SciPy), ``nuts`` (bench/nuts_refits.py:
 against NumPyro's ``MCMC.run``), ``cold`` (bench/cold_start.py: a new process's first fit, with
 the persistent compilation cache empty and warm), ``pages`` (bench/page_reruns.py: rerun of every
 page after a control moves, through ``streamlit.testing.v1.AppTest``), ``scaling``
-(bench/scaling.py: exact samplers for 10 to 100,000 groups: time, peak memory, growth exponent).
+(bench/scaling.py: exact samplers for 10 to 100,000 groups: time, peak memory, growth exponent),
+``browser`` (bench/browser.py: key press → charts redrawn in Chromium against a warm
+``streamlit run``, beside a bare Streamlit page, bench/anchor_app.py; first load of every page).
 Shared helpers (settings, timer, statistics, tables, child processes) are in bench/harness.py.
 The sections use hbviz's public API only.
 
 Every time is wall-clock over repeated runs after a warm-up; the table gives the median, the
 interquartile range and the min–max. Only a full run (all sections, not ``--quick``) writes
 ``bench/RESULTS.md``, so a smoke run never overwrites the reported numbers; ``--output`` writes
-any run elsewhere. Benchmarks are not tests: nothing here asserts, and ``pytest`` never runs it.
+any run elsewhere; ``--into-results`` replaces only the sections run in ``bench/RESULTS.md``
+(``--only browser --into-results``), keeping the others and the header of their full run. Benchmarks are not tests: nothing here asserts, and ``pytest`` never runs it.
 
 The cold-start, page and scaling sections run in child processes (this file with ``--child``),
 so that each measures a process in the state it names.
@@ -41,7 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # `python bench/run.py` puts bench/, not the root, on the path
     sys.path.insert(0, str(ROOT))
 
-from bench.harness import Section, make_config  # noqa: E402
+from bench.harness import Section, make_config, replace_sections  # noqa: E402
 
 RESULTS = ROOT / "bench" / "RESULTS.md"
 # section: (module in bench/, its function). Modules are imported when their section runs, so
@@ -53,6 +56,7 @@ BENCHES = {
     "cold": ("cold_start", "bench_cold"),
     "pages": ("page_reruns", "bench_pages"),
     "scaling": ("scaling", "bench_scaling"),
+    "browser": ("browser", "bench_browser"),
 }
 SECTIONS = tuple(BENCHES)
 
@@ -106,6 +110,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="few repeats, small sizes")
     parser.add_argument("--only", help=f"comma-separated sections: {', '.join(SECTIONS)}")
     parser.add_argument("--output", type=Path, help="write the markdown here")
+    parser.add_argument(
+        "--into-results",
+        action="store_true",
+        help="replace the sections run (not --quick) in bench/RESULTS.md, keep the others",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--moves", type=int, default=6, help=argparse.SUPPRESS)
     parser.add_argument("--model", help=argparse.SUPPRESS)
@@ -123,6 +132,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     unknown = set(only) - set(SECTIONS)
     if unknown:
         parser.error(f"unknown section(s) {', '.join(sorted(unknown))}; choose from {SECTIONS}")
+    if args.into_results and (args.quick or args.output):
+        parser.error("--into-results takes a full run (not --quick) and writes bench/RESULTS.md")
     cfg = make_config(args.quick)
     header = [
         "# hbviz benchmark results",
@@ -136,7 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "",
     ]
     print("\n".join(header), flush=True)
-    parts = []
+    parts, sections = [], []
     for name in SECTIONS:
         if name not in only:
             continue
@@ -146,6 +157,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         except Exception as err:
             sec = Section(name, [], notes=[f"Failed: {type(err).__name__}: {err}"])
         sec.notes.append(f"Section took {time.perf_counter() - start:.0f} s.")
+        if args.into_results:
+            sec.notes.append(
+                f"Run alone by `python bench/run.py --only {args.only} --into-results` "
+                f"({dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}); the header's date and "
+                "load are the last full run's."
+            )
+        sections.append(sec)
         text = sec.markdown()
         print(text, flush=True)
         parts.append(text)
@@ -156,6 +174,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     target = args.output
     if target is None and not args.quick and set(only) == set(SECTIONS):
         target = RESULTS
+    if args.into_results:
+        target = RESULTS
+        document = replace_sections(RESULTS.read_text(encoding="utf-8"), sections)
     if target is not None:
         target.write_text(document, encoding="utf-8")
         print(f"written to {target}")

@@ -36,3 +36,19 @@ def test_public_functions_are_the_exported_ones():
     assert "fit_normal_hierarchy" in found
     assert set(found) <= set(nuts.__all__)
     assert not any(name.startswith("_") for name in found)
+
+
+def test_replace_sections_swaps_one_numbered_section_and_keeps_the_rest():
+    from bench.harness import Section, replace_sections
+
+    document = (
+        "# results\n\n- Date: then\n\n## 1. One\n\nold one\n\n## 6. Six\n\nold six\n\n"
+        "Load average (1, 5, 15 min) at the end: 1.00.\n"
+    )
+    new_six = Section("6. Six, renamed", [], notes=["new six"])
+    seven = Section("7. Seven", [], notes=["seven"])
+    out = replace_sections(document, [seven, new_six])
+    assert "old six" not in out and "- new six" in out and "old one" in out
+    assert out.index("## 1. One") < out.index("## 6. Six, renamed") < out.index("## 7. Seven")
+    assert out.startswith("# results\n\n- Date: then\n\n## 1. One")
+    assert out.rstrip().endswith("at the end: 1.00.")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import html
 from collections.abc import Iterable
 
 import plotly.graph_objects as go
+import plotly.io as pio
 
 # Okabe & Ito (2008): distinguishable with every common form of colour blindness.
 OKABE_ITO = {
@@ -38,6 +40,31 @@ def font_size(large: bool) -> int:
     return LARGE_FONT if large else BASE_FONT
 
 
+# Plotly's "plotly_white" template as JSON, validated once when this module is imported. Setting
+# ``template="plotly_white"`` by name deep-copies and re-validates the whole template (about 7 kB
+# of layout and per-trace-type defaults) on every figure: that was most of a conjugate page's
+# rerun (issue 14).
+TEMPLATE_JSON = pio.templates["plotly_white"].to_plotly_json()
+
+
+def set_template(fig: go.Figure) -> go.Figure:
+    """Give ``fig`` the shared template, without validating it again.
+
+    The template was validated once above. This is how Plotly itself applies its default template
+    (``BaseFigure._initialize_layout_template``): validation off on the layout while the
+    template is assigned. Each figure gets its own copy, so changing one figure's template never
+    changes another's. tests/test_plots_style.py checks that the result is the layout
+    ``template="plotly_white"`` gives.
+    """
+    layout = fig.layout
+    layout._validate = False
+    try:
+        layout.template = copy.deepcopy(TEMPLATE_JSON)
+    finally:
+        layout._validate = fig._validate
+    return fig
+
+
 def apply_layout(
     fig: go.Figure,
     *,
@@ -50,8 +77,8 @@ def apply_layout(
 ) -> go.Figure:
     """Set the shared layout: white background, axis titles, legend above the plot."""
     size = font_size(large_fonts)
+    set_template(fig)
     fig.update_layout(
-        template="plotly_white",
         title={"text": title} if title else None,
         font={"size": size},
         colorway=SEQUENCE,
