@@ -16,6 +16,7 @@ from tests.browser import (
     SCREENSHOTS,
     assert_no_exception,
     full_screenshot,
+    new_context,
     peak_rss_mb,
     require_chromium,
     rerun_after,
@@ -49,7 +50,7 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context = new_context(browser, viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     yield page
     context.close()
@@ -65,7 +66,7 @@ def test_every_page_loads_with_its_figures_drawn(page, server, path):
     open_page(page, server, path)
     assert_no_exception(page)
     charts = page.locator("[data-testid='stPlotlyChart'] .main-svg")
-    charts.first.wait_for(timeout=30_000)
+    charts.first.wait_for()
     assert charts.count() >= 1
     full_screenshot(page, SCREENSHOTS / f"{path}.png")
 
@@ -154,7 +155,7 @@ def test_an_upload_is_analysed_and_a_bad_file_is_named_without_losing_it(page, s
     chooser = page.locator("[data-testid='stFileUploader'] input[type='file']")
     rerun_after(page, lambda: chooser.set_input_files(str(good)))
     assert_no_exception(page)
-    page.locator("[data-testid='stPlotlyChart'] .main-svg").first.wait_for(timeout=60_000)
+    page.locator("[data-testid='stPlotlyChart'] .main-svg").first.wait_for()
     assert "estimates_bcg.csv" in page.locator("[data-testid='stMain']").inner_text()
 
     bad = tmp_path / "bad_counts.csv"
