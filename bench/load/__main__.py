@@ -19,6 +19,7 @@ import argparse
 import datetime as dt
 import json
 import platform
+import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -80,6 +81,26 @@ def details(run: dict) -> list[str]:
     return [*lines, ""]
 
 
+def code_version() -> str:
+    """The commit measured, and whether the tree had changes on top of it."""
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(ROOT), "log", "-1", "--format=%h (%ci)"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+    return f"`{head}`" + (" with uncommitted changes" if dirty else "")
+
+
 def markdown(runs: list[dict], command: str, started: str) -> str:
     other = max((r["other_cores"] for r in runs), default=0.0)
     lines = [
@@ -98,6 +119,7 @@ def markdown(runs: list[dict], command: str, started: str) -> str:
         "",
         f"- Started: {started}; machine: {platform.machine()}, {runs[0]['cpus'] if runs else '?'} "
         f"cores; Python {platform.python_version()}",
+        f"- Code measured: {code_version()}",
         "- nginx (Debian 1.22) in front of two servers, configured as in docs/DEPLOYMENT.md "
         "(sticky by the XSRF cookie); one server is reached directly.",
     ]
