@@ -107,8 +107,9 @@ def markdown(runs: list[dict], command: str, started: str) -> str:
         "# hbviz under load: Streamlit sessions over the websocket",
         "",
         f"Written by `{command}` (issue 10). Each session is a websocket client speaking "
-        "Streamlit's protocol (bench/load/client.py), not a browser, so the client's cost is "
-        "small and the figures are the server's. Scenario (bench/load/scenario.py): sessions "
+        "Streamlit's protocol (bench/load/client.py, on the `websockets` package that "
+        "streamlit 1.67 itself requires: 1.67 serves with uvicorn and no longer ships tornado), "
+        "not a browser, so the client's cost is small and the figures are the server's. Scenario (bench/load/scenario.py): sessions "
         "arrive evenly over 10 s; half open a NUTS page (levels of pooling; eight schools with "
         "NUTS on), half a conjugate page (eight schools, free throws, drug trial); each moves one "
         "of its page's controls to a new value every 2–5 s and waits for the rerun. Latency: "

@@ -34,6 +34,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.NumberInput_pb2 import NumberInput
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 XSRF_COOKIE = "_streamlit_xsrf"
 # Element types whose state this client can set, and how each is sent (as the browser does).
@@ -160,7 +161,7 @@ class Session:
                 proxy=None,
                 open_timeout=self.timeout,
             )
-        except (OSError, TimeoutError) as err:
+        except (OSError, TimeoutError, InvalidHandshake) as err:
             raise SessionError(f"{self.page}: no connection: {type(err).__name__}: {err}") from err
         self._reader = asyncio.create_task(self._read())
         await self._rerun()
@@ -205,12 +206,10 @@ class Session:
         try:
             await self._ws.send(message.SerializeToString())
             async with asyncio.timeout(self.timeout):
-                # a run stopped early for a rerun the page asked for is followed by that rerun
-                while await asyncio.shield(self._finished) == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
-                    self._finished = asyncio.get_running_loop().create_future()
+                await self._finished
         except TimeoutError as err:
             raise SessionError(f"{self.page}: no script_finished in {self.timeout:g} s") from err
-        except OSError as err:  # the connection broke while sending
+        except (OSError, ConnectionClosed) as err:  # the connection broke while sending
             raise SessionError(f"{self.page}: connection lost: {err}") from err
         run = self._run
         if run.status != ForwardMsg.FINISHED_SUCCESSFULLY:
@@ -265,6 +264,8 @@ class Session:
         elif kind == "delta" and message.delta.WhichOneof("type") == "new_element":
             self._element(message.delta.new_element)
         elif kind == "script_finished":
+            if message.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                return  # a rerun the page asked for (st.rerun) follows: wait for that one
             self._run.status = message.script_finished
             self._runs += 1
             # the browser forgets large messages not used in its last few runs
