@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -123,6 +124,24 @@ def rerun_after(page, action, *, timeout_ms: float = TIMEOUT_MS) -> None:
     wait_idle(page, timeout_ms=timeout_ms)
 
 
+def eventually(check, *, what: str, timeout_ms: float = TIMEOUT_MS, every: float = 0.25):
+    """Poll ``check()`` until it returns something true and return that; fail naming ``what``.
+
+    For what a page shows after its run: the script state says idle a moment before the browser
+    has drawn everything, and between a run stopped by st.rerun and the rerun it asks for (a
+    fresh server's first direct link goes through the router that way). On an idle machine the
+    gap is too short to see; on a busy one a single read can land in it.
+    """
+    deadline = time.monotonic() + timeout_ms / 1000
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not true within {timeout_ms / 1000:g} s ({_load()})")
+        time.sleep(every)
+
+
 def assert_no_exception(page) -> None:
     exceptions = page.locator("[data-testid='stException']")
     assert exceptions.count() == 0, exceptions.first.inner_text()
@@ -165,6 +184,7 @@ __all__ = [
     "TIMEOUT_MS",
     "assert_no_exception",
     "chromium_path",
+    "eventually",
     "free_port",
     "full_screenshot",
     "new_context",
