@@ -196,6 +196,10 @@ def nginx_balancer(ports: Sequence[int], prefix: Path) -> Iterator[tuple[str, Pa
     )
     binary = NGINX if Path(NGINX).exists() else shutil.which("nginx")
     subprocess.run([binary, "-p", str(prefix), "-c", str(conf)], check=True)
+    # the command returns when nginx has forked its master, which writes the pid file after
+    deadline = time.monotonic() + 30
+    while not (prefix / "nginx.pid").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
     try:
         yield f"http://127.0.0.1:{port}", prefix / "access.log"
     finally:
