@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from hbviz import _validate, normal_normal, summaries
+from hbviz import _validate, normal_normal, priors, summaries
 
 # NumPyro's eight-schools example uses μ ~ N(0, 5) and τ ~ HalfCauchy(5). NUTS cannot sample an
 # improper prior, so these stand in for BDA3's flat μ and uniform τ in the NUTS comparison.
@@ -183,14 +183,13 @@ def nuts_priors(
     becomes :data:`NUTS_MU_PRIOR`; proper priors are kept as they are. Compare NUTS with the
     exact posterior computed under the returned priors, not under the original ones.
     """
-    if tau_prior not in normal_normal.TAU_PRIORS:
-        raise ValueError(
-            f"tau_prior must be one of {', '.join(normal_normal.TAU_PRIORS)}; got {tau_prior!r}"
-        )
+    prior = priors.check(tau_prior, "exact")
     tau_scale = _validate.positive_scalar(tau_scale, "tau_scale")
-    substituted = tau_prior == "uniform" or mu_prior is None
+    # NUTS needs a proper prior that its estimates model offers; the others are replaced.
+    kept = prior.proper and "estimates" in prior.models
+    substituted = not kept or mu_prior is None
     return NutsPriors(
-        tau_prior=NUTS_TAU_PRIOR if tau_prior == "uniform" else tau_prior,
+        tau_prior=tau_prior if kept else NUTS_TAU_PRIOR,
         tau_scale=tau_scale,
         mu_prior=NUTS_MU_PRIOR if mu_prior is None else (float(mu_prior[0]), float(mu_prior[1])),
         substituted=substituted,

@@ -4,13 +4,13 @@ is best, a new school, and NUTS in the centered and non-centered forms."""
 import numpy as np
 import streamlit as st
 
-from hbviz import datasets, export, normal_normal, normal_pooling, summaries
+from hbviz import datasets, export, normal_normal, normal_pooling, priors, summaries
 from hbviz.plots import eight_schools as figs
 from pages import _ui
 
 # Exact draws: the Monte Carlo error of a quantile is ~0.1 point, below the digits shown.
 DRAWS = 10_000
-PRIORS = {"uniform": "uniform (BDA3)", "half_cauchy": "half-Cauchy", "half_normal": "half-normal"}
+PRIORS = {name: priors.label(name) for name in priors.names("exact")}
 NUTS_DRAWS = (50, 100, 250, 500, 1000, 2000)
 DEFAULTS = dict(tau_prior="uniform", tau_scale=5.0, mu_on=False, mu_mean=0.0, mu_sd=5.0, tau=10.0)
 DEFAULTS |= dict(c=28.0, sigma_new=13.0, nuts=False, nuts_draws=500)
@@ -57,11 +57,11 @@ tau_prior = sb.segmented_control(
 )
 tau_scale = slider(
     "tau_scale",
-    "Scale of the half-Cauchy / half-normal prior on τ",
+    priors.scale_label("exact"),
     0.5,
     50.0,
     0.5,
-    disabled=tau_prior == "uniform",
+    disabled=not priors.TAU_PRIORS[tau_prior].proper,
 )
 mu_on = sb.toggle("Normal prior on μ (otherwise flat)", key="mu_on", **BIND)
 mu_mean = slider("mu_mean", "Prior mean of μ", -30.0, 30.0, 1.0, disabled=not mu_on)
