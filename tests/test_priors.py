@@ -109,9 +109,9 @@ def test_every_entry_is_consistent_across_its_consumers(name):
 
 
 def test_an_unknown_model_or_prior_is_named():
-    with pytest.raises(ValueError, match="model must be one of .*got 'nuts'"):
+    with pytest.raises(ValueError, match=r"model must be one of .*got 'nuts'"):
         priors.names("nuts")
-    with pytest.raises(ValueError, match="tau_prior must be one of 'uniform'.*got 'gamma'"):
+    with pytest.raises(ValueError, match=r"tau_prior must be one of 'uniform'.*got 'gamma'"):
         priors.check("gamma", "exact")
 
 
