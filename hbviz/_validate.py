@@ -95,6 +95,21 @@ def counts(y, n) -> tuple[np.ndarray, np.ndarray]:
     return y_arr, n_arr
 
 
+def group_names(names, n_groups: int, *, first: int = 0) -> list[str]:
+    """``names`` as text, one per group; None numbers the groups from ``first``."""
+    if names is None:
+        return [str(j + first) for j in range(n_groups)]
+    names = [str(name) for name in names]
+    if len(names) != n_groups:
+        raise ValueError(f"got {len(names)} names for {n_groups} groups")
+    return names
+
+
+def is_blank(name) -> bool:
+    """Whether a group name is missing: None, NaN (pandas' empty cell) or only whitespace."""
+    return name is None or (isinstance(name, float) and np.isnan(name)) or not str(name).strip()
+
+
 def choice(value, name: str, options) -> str:
     if not isinstance(value, str) or value not in options:
         expected = ", ".join(repr(o) for o in options)

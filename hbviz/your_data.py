@@ -32,11 +32,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from hbviz import _validate, beta_binomial, export, normal_normal, nuts, summaries
+from hbviz import _validate, beta_binomial, export, normal_normal, nuts, pooling, summaries
 from hbviz import priors as tau_priors
 from hbviz.upload import Dataset, UploadError
 
-POOLING_SERIES = ("no pooling", "complete pooling", "partial pooling")
 WITHIN_SD = ("pooled", "per_group")
 # The τ prior the analysis starts from; the others are those hbviz.priors offers the exact model.
 DEFAULT_TAU_PRIOR = "half_normal"
@@ -346,15 +345,8 @@ def pooling_intervals(
         no = (raw, raw - z * se, raw + z * se)
         m, s = complete_pooling(data, g)
         complete = (ones * m, ones * (m - z * s), ones * (m + z * s))
-    draws = np.asarray(theta_draws, dtype=float)
-    lower, median, upper = np.quantile(draws, [tail, 0.5, 1 - tail], axis=0)
-    parts = dict(zip(POOLING_SERIES, (no, complete, (median, lower, upper)), strict=True))
-    return pd.concat(
-        [
-            pd.DataFrame({"group": names, "series": s, "estimate": e, "lower": lo, "upper": hi})
-            for s, (e, lo, hi) in parts.items()
-        ],
-        ignore_index=True,
+    return pooling.pooling_table(
+        names, no=no, complete=complete, theta_draws=theta_draws, interval=interval
     )
 
 

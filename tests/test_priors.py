@@ -6,7 +6,7 @@ import numpyro.distributions as dist
 import pytest
 from numpyro import handlers
 
-from hbviz import _validate, models, normal_normal, normal_pooling, priors
+from hbviz import _validate, estimate_tables, models, normal_normal, priors
 from hbviz import your_data as yd
 
 SCHOOLS_Y = [28.0, 8.0, -3.0, 7.0, -1.0, 1.0, 18.0, 12.0]
@@ -68,7 +68,7 @@ def test_a_registered_prior_reaches_the_exact_sampler_and_the_models(monkeypatch
         assert checked.tau_prior == HALF_T.name
 
     # Tables and Your data offer it too.
-    assert normal_pooling.nuts_priors(HALF_T.name, 5.0, (0.0, 5.0)).tau_prior == HALF_T.name
+    assert estimate_tables.nuts_priors(HALF_T.name, 5.0, (0.0, 5.0)).tau_prior == HALF_T.name
     assert HALF_T.name in yd.offered_tau_priors()
     assert HALF_T.name in yd.nuts_tau_priors("raw")
 
@@ -88,7 +88,7 @@ def test_every_entry_is_consistent_across_its_consumers(name):
         assert prior.distribution is None
         # NUTS cannot take it: nothing offers it but the exact grid, and NUTS replaces it
         assert prior.models == {"exact"}
-        assert normal_pooling.nuts_priors(name, 5.0, None).substituted
+        assert estimate_tables.nuts_priors(name, 5.0, None).substituted
         with pytest.raises(ValueError, match="tau_prior must be one of"):
             models.tau_distribution(name, 2.0)
     for model in priors.MODELS:
