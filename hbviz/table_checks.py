@@ -11,14 +11,7 @@ import numpy as np
 import pandas as pd
 
 from hbviz import _validate
-from hbviz.upload import Problem, UploadError
-
-
-def _problem(
-    message: str, *, row=None, column=None, value=None, expected: str | None = None
-) -> UploadError:
-    shown = None if value is None else str(value)
-    return UploadError([Problem(message, row=row, column=column, value=shown, expected=expected)])
+from hbviz.upload import table_problem as _problem
 
 
 def _require_shape(table: pd.DataFrame, columns: tuple[str, ...], min_groups: int) -> None:
