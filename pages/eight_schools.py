@@ -4,13 +4,13 @@ is best, a new school, and NUTS in the centered and non-centered forms."""
 import numpy as np
 import streamlit as st
 
-from hbviz import datasets, export, normal_normal, normal_pooling, summaries
+from hbviz import datasets, estimate_tables, export, normal_normal, priors, summaries, table_checks
 from hbviz.plots import eight_schools as figs
 from pages import _ui
 
 # Exact draws: the Monte Carlo error of a quantile is ~0.1 point, below the digits shown.
 DRAWS = 10_000
-PRIORS = {"uniform": "uniform (BDA3)", "half_cauchy": "half-Cauchy", "half_normal": "half-normal"}
+PRIORS = {name: priors.label(name) for name in priors.names("exact")}
 NUTS_DRAWS = (50, 100, 250, 500, 1000, 2000)
 DEFAULTS = dict(tau_prior="uniform", tau_scale=5.0, mu_on=False, mu_mean=0.0, mu_sd=5.0, tau=10.0)
 DEFAULTS |= dict(c=28.0, sigma_new=13.0, nuts=False, nuts_draws=500)
@@ -57,11 +57,11 @@ tau_prior = sb.segmented_control(
 )
 tau_scale = slider(
     "tau_scale",
-    "Scale of the half-Cauchy / half-normal prior on τ",
+    priors.scale_label("exact"),
     0.5,
     50.0,
     0.5,
-    disabled=tau_prior == "uniform",
+    disabled=not priors.TAU_PRIORS[tau_prior].proper,
 )
 mu_on = sb.toggle("Normal prior on μ (otherwise flat)", key="mu_on", **BIND)
 mu_mean = slider("mu_mean", "Prior mean of μ", -30.0, 30.0, 1.0, disabled=not mu_on)
@@ -78,7 +78,7 @@ with left:
     data = _ui.editable_data(
         datasets.eight_schools(),
         key="data",
-        validate=normal_pooling.check_estimates,
+        validate=table_checks.check_estimates,
         column_config={
             "school": st.column_config.TextColumn("school", required=True, width="small"),
             "y": st.column_config.NumberColumn("y", required=True, format="%.1f", width="small"),
@@ -118,7 +118,7 @@ with right:
 
 st.header("2 · How different are the schools? p(τ | y)")
 _ui.method_badge("exact")
-tau_max = normal_pooling.tau_axis_limit(post.tau)
+tau_max = estimate_tables.tau_axis_limit(post.tau)
 if st.session_state.get("tau", 0.0) > tau_max:  # the τ axis shrank after the data or prior changed
     st.session_state["tau"] = tau_max
 sb.header("Conditional on τ")
@@ -169,7 +169,7 @@ plot(
 
 st.header("4 · Posterior quantiles (BDA3 Table 5.3)")
 _ui.method_badge("exact")
-quantiles = normal_pooling.quantile_table(post, names)
+quantiles = estimate_tables.quantile_table(post, names)
 cols = st.columns(2)
 with cols[0]:
     table(quantiles, "quantiles", 1)
@@ -180,7 +180,7 @@ st.header("5 · Which school is best?")
 _ui.method_badge("exact")
 sb.header("Questions")
 c = slider("c", "Threshold c for Pr(θ_j ≥ c)", -20.0, 60.0, 1.0)
-probs = normal_pooling.probability_table(post.theta, names, c)
+probs = estimate_tables.probability_table(post.theta, names, c)
 probs.columns = [f"Pr(θ_j ≥ {c:g})", "Pr(best)", "expected rank"]
 cols = st.columns([2, 3])
 with cols[0]:
@@ -198,7 +198,7 @@ cols = st.columns(2)
 with cols[0]:
     plot(figs.predictive_plot, pred.theta_new, pred.y_new, sigma_new=sigma_new, x_title=UNIT)
 with cols[1]:
-    table(normal_pooling.predictive_table(pred), "new_school", 1)
+    table(estimate_tables.predictive_table(pred), "new_school", 1)
     st.caption(
         "θ̃ ~ N(μ, τ²), averaged over the posterior of (μ, τ): where a new school's true effect "
         "may lie. ỹ adds the measurement error σ_new: what its study would report."
@@ -215,7 +215,7 @@ n = sb.select_slider(
     key="nuts_draws",
     **BIND,
 )
-pri = normal_pooling.nuts_priors(tau_prior, tau_scale, mu_prior)
+pri = estimate_tables.nuts_priors(tau_prior, tau_scale, mu_prior)
 st.markdown(
     f"NUTS needs proper priors, so here τ ~ {PRIORS[pri.tau_prior]}(0, {pri.tau_scale:g}) and "
     f"μ ~ N({pri.mu_prior[0]:g}, {pri.mu_prior[1]:g}²)"
@@ -245,7 +245,7 @@ plot(
     {f"NUTS, {form}": fit.samples["tau"] for form, fit in fits.items()},
     exact.tau_grid,
     exact.tau_density,
-    x_max=normal_pooling.tau_axis_limit(exact.tau),
+    x_max=estimate_tables.tau_axis_limit(exact.tau),
 )
 plot(
     figs.funnel_plot,

@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from hbviz import normal_normal, normal_pooling
+from hbviz import estimate_tables, normal_normal
 from hbviz.plots.common import interval_plot
 from hbviz.plots.style import (
     GREY,
@@ -76,9 +76,9 @@ def pooling_forest(
     """No, complete and partial pooling side by side for each group, with 95% intervals.
 
     ``theta_draws`` (S, J) are posterior draws under partial pooling; see
-    :func:`hbviz.normal_pooling.pooling_intervals` for what each series shows.
+    :func:`hbviz.estimate_tables.pooling_intervals` for what each series shows.
     """
-    table = normal_pooling.pooling_intervals(names, y, sigma, theta_draws)
+    table = estimate_tables.pooling_intervals(names, y, sigma, theta_draws)
     pooled, _ = normal_normal.complete_pooling(y, sigma)
     fig = interval_plot(
         table,
