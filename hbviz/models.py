@@ -64,6 +64,26 @@ def tau_distribution(tau_prior: str, tau_scale) -> dist.Distribution:
     return prior.distribution(tau_scale)
 
 
+# --- the population level every partial-pooling model shares -------------------------------------
+
+
+def _population(mean_name: str, mu_mean, mu_sd, tau_prior: str, tau_scale):
+    """The population mean ~ N(mu_mean, mu_sd²) and its sd τ ~ the named prior."""
+    mean = numpyro.sample(mean_name, dist.Normal(mu_mean, mu_sd))
+    tau = numpyro.sample("tau", tau_distribution(tau_prior, tau_scale))
+    return mean, tau
+
+
+def _group_effect(name: str, mean, tau, *, centered: bool):
+    """Each group's effect ~ N(mean, τ²), inside the caller's group plate: sampled directly
+    (centered), or as ``mean + τ · z`` with ``{name}_decentered`` z ~ N(0, 1) sampled
+    (non-centered; the same distribution without the funnel between τ and the effects)."""
+    if centered:
+        return numpyro.sample(name, dist.Normal(mean, tau))
+    decentered = numpyro.sample(f"{name}_decentered", dist.Normal(0.0, 1.0))
+    return numpyro.deterministic(name, mean + tau * decentered)
+
+
 # --- estimates with known standard errors (BDA3 §5.4–5.5) ---------------------------------------
 # Signature: (sigma, mu_mean, mu_sd, tau_scale, y=None, *, tau_prior="half_cauchy").
 
@@ -137,11 +157,7 @@ def estimates_partial_pooling_centered(
     tau_prior : {"half_cauchy", "half_normal"}
         Family of the prior on τ (keyword-only: it changes the model's structure).
     """
-    mu = numpyro.sample("mu", dist.Normal(mu_mean, mu_sd))
-    tau = numpyro.sample("tau", tau_distribution(tau_prior, tau_scale))
-    with numpyro.plate("group", sigma.shape[0]):
-        theta = numpyro.sample("theta", dist.Normal(mu, tau))
-        numpyro.sample("y", dist.Normal(theta, sigma), obs=y)
+    _estimates_partial_pooling(sigma, mu_mean, mu_sd, tau_scale, y, tau_prior, centered=True)
 
 
 def estimates_partial_pooling_noncentered(
@@ -156,11 +172,13 @@ def estimates_partial_pooling_noncentered(
     eight-schools case study). ``theta`` is deterministic; ``theta_decentered`` is sampled.
     Arguments as in :func:`estimates_partial_pooling_centered`.
     """
-    mu = numpyro.sample("mu", dist.Normal(mu_mean, mu_sd))
-    tau = numpyro.sample("tau", tau_distribution(tau_prior, tau_scale))
+    _estimates_partial_pooling(sigma, mu_mean, mu_sd, tau_scale, y, tau_prior, centered=False)
+
+
+def _estimates_partial_pooling(sigma, mu_mean, mu_sd, tau_scale, y, tau_prior, *, centered):
+    mu, tau = _population("mu", mu_mean, mu_sd, tau_prior, tau_scale)
     with numpyro.plate("group", sigma.shape[0]):
-        theta_decentered = numpyro.sample("theta_decentered", dist.Normal(0.0, 1.0))
-        theta = numpyro.deterministic("theta", mu + tau * theta_decentered)
+        theta = _group_effect("theta", mu, tau, centered=centered)
         numpyro.sample("y", dist.Normal(theta, sigma), obs=y)
 
 
@@ -278,13 +296,9 @@ def raw_partial_pooling_centered(
     tau_prior : {"half_normal", "exponential"}
         Family of the prior on τ.
     """
-    mu_pop = numpyro.sample("mu_pop", dist.Normal(mu_mean, mu_sd))
-    tau = numpyro.sample("tau", tau_distribution(tau_prior, tau_scale))
-    with numpyro.plate("group", _num_groups(group, num_groups)):
-        mu = numpyro.sample("mu", dist.Normal(mu_pop, tau))
-    sigma = numpyro.sample("sigma", dist.Exponential(sigma_rate))
-    with numpyro.plate("obs", group.shape[0]):
-        numpyro.sample("values", dist.Normal(mu[group], sigma), obs=values)
+    _raw_partial_pooling(
+        group, mu_mean, mu_sd, sigma_rate, tau_scale, values, num_groups, tau_prior, centered=True
+    )
 
 
 def raw_partial_pooling_noncentered(
@@ -304,11 +318,17 @@ def raw_partial_pooling_noncentered(
     ``mu`` is deterministic, ``mu_decentered`` sampled. Arguments as in
     :func:`raw_partial_pooling_centered`.
     """
-    mu_pop = numpyro.sample("mu_pop", dist.Normal(mu_mean, mu_sd))
-    tau = numpyro.sample("tau", tau_distribution(tau_prior, tau_scale))
+    _raw_partial_pooling(
+        group, mu_mean, mu_sd, sigma_rate, tau_scale, values, num_groups, tau_prior, centered=False
+    )
+
+
+def _raw_partial_pooling(
+    group, mu_mean, mu_sd, sigma_rate, tau_scale, values, num_groups, tau_prior, *, centered
+):
+    mu_pop, tau = _population("mu_pop", mu_mean, mu_sd, tau_prior, tau_scale)
     with numpyro.plate("group", _num_groups(group, num_groups)):
-        mu_decentered = numpyro.sample("mu_decentered", dist.Normal(0.0, 1.0))
-        mu = numpyro.deterministic("mu", mu_pop + tau * mu_decentered)
+        mu = _group_effect("mu", mu_pop, tau, centered=centered)
     sigma = numpyro.sample("sigma", dist.Exponential(sigma_rate))
     with numpyro.plate("obs", group.shape[0]):
         numpyro.sample("values", dist.Normal(mu[group], sigma), obs=values)
@@ -436,12 +456,7 @@ def counts_logit_normal_centered(n, mu_mean, mu_sd, tau_scale, y=None, *, tau_pr
     tau_prior : {"half_normal", "half_cauchy"}
         Family of the prior on τ.
     """
-    mu = numpyro.sample("mu", dist.Normal(mu_mean, mu_sd))
-    tau = numpyro.sample("tau", tau_distribution(tau_prior, tau_scale))
-    with numpyro.plate("group", n.shape[0]):
-        logit_theta = numpyro.sample("logit_theta", dist.Normal(mu, tau))
-        numpyro.deterministic("theta", sigmoid(logit_theta))
-        numpyro.sample("y", dist.Binomial(n, logits=logit_theta), obs=y)
+    _counts_logit_normal(n, mu_mean, mu_sd, tau_scale, y, tau_prior, centered=True)
 
 
 def counts_logit_normal_noncentered(
@@ -453,10 +468,12 @@ def counts_logit_normal_noncentered(
     ``logit_theta`` and ``theta`` are deterministic, ``logit_theta_decentered`` sampled.
     Arguments as in :func:`counts_logit_normal_centered`.
     """
-    mu = numpyro.sample("mu", dist.Normal(mu_mean, mu_sd))
-    tau = numpyro.sample("tau", tau_distribution(tau_prior, tau_scale))
+    _counts_logit_normal(n, mu_mean, mu_sd, tau_scale, y, tau_prior, centered=False)
+
+
+def _counts_logit_normal(n, mu_mean, mu_sd, tau_scale, y, tau_prior, *, centered):
+    mu, tau = _population("mu", mu_mean, mu_sd, tau_prior, tau_scale)
     with numpyro.plate("group", n.shape[0]):
-        decentered = numpyro.sample("logit_theta_decentered", dist.Normal(0.0, 1.0))
-        logit_theta = numpyro.deterministic("logit_theta", mu + tau * decentered)
+        logit_theta = _group_effect("logit_theta", mu, tau, centered=centered)
         numpyro.deterministic("theta", sigmoid(logit_theta))
         numpyro.sample("y", dist.Binomial(n, logits=logit_theta), obs=y)
