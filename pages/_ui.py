@@ -115,10 +115,16 @@ def page_intro(title: str, look_for: str, model_latex: str | None = None) -> Non
         st.latex(model_latex)
 
 
+LARGE_FONTS_KEY = "large"  # the toggle's key, read by plot()
+
+
 def large_fonts_toggle() -> bool:
     """Sidebar switch to projector-sized fonts in every figure; kept in the URL."""
     return sidebar.toggle(
-        "Large fonts (projector)", key="large", bind="query-params", help="Bigger text in plots."
+        "Large fonts (projector)",
+        key=LARGE_FONTS_KEY,
+        bind="query-params",
+        help="Bigger text in plots.",
     )
 
 
@@ -234,12 +240,6 @@ def plain(text: object) -> str:
 def show_problem(err: Exception, *, prefix: str = "") -> None:
     """Show a ValueError from hbviz as a clear message; its text may hold user values."""
     st.error(plain(prefix + str(err)), icon=":material/error:")
-
-
-def show_figure(fig: go.Figure, *, key: str | None = None) -> None:
-    # theme=None: Streamlit's theme would override the figure's template and font sizes, and
-    # with them the projector-sized fonts.
-    st.plotly_chart(fig, key=key, theme=None, config={"displaylogo": False, "scrollZoom": False})
 
 
 def show_table(
@@ -506,9 +506,9 @@ def as_tuple(values: Sequence | np.ndarray | pd.Series) -> tuple:
 
 
 # ---------------------------------------------------------------------------------------------
-# Figures built once per input. Building a Plotly figure costs 20–50 ms here (most of it in
-# validating the layout template), so a page with a dozen figures spends most of a rerun
-# rebuilding figures whose inputs did not change when one slider moved.
+# Figures: the one way a page shows one. Built once per input: building a Plotly figure costs
+# 20–50 ms, so a page with a dozen figures would spend most of a rerun rebuilding figures whose
+# inputs did not change when one slider moved.
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
@@ -518,14 +518,20 @@ def _cached_figure(
     return _builder(*args, **kwargs)
 
 
-def cached_figure(builder: Callable[..., go.Figure], *args, **kwargs) -> go.Figure:
-    """``builder(*args, **kwargs)``, built once per distinct input and re-used afterwards.
+def plot(builder: Callable[..., go.Figure], /, *args, key: str | None = None, **kwargs) -> None:
+    """Show ``builder(*args, large_fonts=..., **kwargs)``, built once per distinct input.
 
-    The arguments are hashed by Streamlit (NumPy arrays, DataFrames, tuples, scalars); the
-    builder is keyed by its module and name. The figure is shared between reruns and sessions
-    (no copy is made, which is what makes a hit free), so it must never be modified.
+    ``large_fonts`` follows the page's :func:`large_fonts_toggle`. The arguments are hashed by
+    Streamlit (NumPy arrays, DataFrames, tuples, scalars); the builder is keyed by its module and
+    name. The figure is shared between reruns and sessions (no copy is made, which is what makes a
+    hit free), so nothing may modify it: a builder takes every title and name as an argument.
     """
-    return _cached_figure(builder, f"{builder.__module__}.{builder.__qualname__}", args, kwargs)
+    kwargs["large_fonts"] = bool(st.session_state.get(LARGE_FONTS_KEY, False))
+    name = f"{builder.__module__}.{builder.__qualname__}"
+    fig = _cached_figure(builder, name, args, kwargs)
+    # theme=None: Streamlit's theme would override the figure's template and font sizes, and
+    # with them the projector-sized fonts.
+    st.plotly_chart(fig, key=key, theme=None, config={"displaylogo": False, "scrollZoom": False})
 
 
 # ---------------------------------------------------------------------------------------------

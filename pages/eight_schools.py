@@ -27,12 +27,8 @@ _ui.page_intro(
     r"\theta_j \mid \mu, \tau \sim \mathrm{N}(\mu, \tau^2), \quad p(\mu, \tau) = p(\mu)\, p(\tau)",
 )
 sb = _ui.sidebar  # checks every value the link holds before its widget reads it
-large = _ui.large_fonts_toggle()
+_ui.large_fonts_toggle()
 _ui.reset_button(DEFAULTS, on_reset=lambda: _ui.reset_editable_data("data"))
-
-
-def plot(builder, *args, **kwargs) -> None:
-    _ui.show_figure(_ui.cached_figure(builder, *args, large_fonts=large, **kwargs))
 
 
 def slider(key: str, label: str, low: float, high: float, step: float, **kwargs) -> float:
@@ -102,7 +98,12 @@ with right:
     cols[0].metric("Complete pooling (τ = 0)", f"{pooled:.1f} ± {pooled_sd:.1f}")
     cols[1].metric("Hierarchical: E(μ | y)", f"{post.mu.mean():.1f}")
     cols[2].metric("Hierarchical: median of τ", f"{np.median(post.tau):.1f}")
-    plot(figs.pooling_forest, names, y, sigma, post.theta, x_title=UNIT)
+    _ui.plot(
+        figs.pooling_forest,
+        normal_pooling.pooling_intervals(names, y, sigma, post.theta),
+        pooled_mean=pooled,
+        x_title=UNIT,
+    )
     st.caption(
         "Points and 95% intervals: y_j ± 1.96 σ_j; the precision-weighted mean ± 1.96 × its "
         "sd; the posterior median and 2.5–97.5% quantiles of θ_j."
@@ -123,7 +124,7 @@ if st.session_state.get("tau", 0.0) > tau_max:  # the τ axis shrank after the d
     st.session_state["tau"] = tau_max
 sb.header("Conditional on τ")
 tau = slider("tau", "τ for Figs. 5.6–5.7 and the shrinkage plot", 0.0, tau_max, 0.5)
-plot(figs.tau_posterior_plot, post.tau_grid, post.tau_density, chosen_tau=tau, x_max=tau_max)
+_ui.plot(figs.tau_posterior_plot, post.tau_grid, post.tau_density, chosen_tau=tau, x_max=tau_max)
 lo, med, hi = np.quantile(post.tau, [0.025, 0.5, 0.975])
 st.caption(
     f"BDA3 Fig. 5.5. Median of τ {med:.1f}, 95% interval {lo:.1f} to {hi:.1f}: τ near 0 "
@@ -143,7 +144,7 @@ for col, curves, chosen, label in zip(
     strict=True,
 ):
     with col:
-        plot(
+        _ui.plot(
             figs.conditional_plot,
             grid,
             curves,
@@ -156,7 +157,7 @@ st.caption(
     "BDA3 Figs. 5.6–5.7: at τ = 0 every school gets the pooled estimate; as τ grows each "
     "goes back to its own y_j, and its sd to σ_j. Below: where each y_j moves at this τ."
 )
-plot(
+_ui.plot(
     figs.conditional_shrinkage_plot,
     y,
     at.theta_mean[0],
@@ -174,7 +175,7 @@ cols = st.columns(2)
 with cols[0]:
     table(quantiles, "quantiles", 1)
 with cols[1]:
-    plot(figs.quantile_forest, quantiles.iloc[:-1], x_title=UNIT)
+    _ui.plot(figs.quantile_forest, quantiles.iloc[:-1], x_title=UNIT)
 
 st.header("5 · Which school is best?")
 _ui.method_badge("exact")
@@ -186,8 +187,8 @@ cols = st.columns([2, 3])
 with cols[0]:
     table(probs, "probabilities", 3)
 with cols[1]:
-    plot(figs.probability_bars, names, probs.iloc[:, :2].to_dict("list"))
-plot(figs.pairwise_heatmap, summaries.pairwise_greater(post.theta), names)
+    _ui.plot(figs.probability_bars, names, probs.iloc[:, :2].to_dict("list"))
+_ui.plot(figs.pairwise_heatmap, summaries.pairwise_greater(post.theta), names)
 st.caption("Read along a row: the probability that this school's true effect beats the column's.")
 
 st.header("6 · A new school")
@@ -196,7 +197,7 @@ sigma_new = slider("sigma_new", "Standard error σ_new of a new school's estimat
 pred = normal_normal.posterior_predictive(post, sigma, sigma_new=sigma_new, seed=1)
 cols = st.columns(2)
 with cols[0]:
-    plot(figs.predictive_plot, pred.theta_new, pred.y_new, sigma_new=sigma_new, x_title=UNIT)
+    _ui.plot(figs.predictive_plot, pred.theta_new, pred.y_new, sigma_new=sigma_new, x_title=UNIT)
 with cols[1]:
     table(normal_pooling.predictive_table(pred), "new_school", 1)
     st.caption(
@@ -240,14 +241,14 @@ for col, (form, fit) in zip(st.columns(2), fits.items(), strict=True):
     with col:
         st.subheader(f"{form.capitalize()} form")
         _ui.nuts_diagnostics(fit)
-plot(
+_ui.plot(
     figs.tau_marginal_comparison,
     {f"NUTS, {form}": fit.samples["tau"] for form, fit in fits.items()},
     exact.tau_grid,
     exact.tau_density,
     x_max=normal_pooling.tau_axis_limit(exact.tau),
 )
-plot(
+_ui.plot(
     figs.funnel_plot,
     {
         form: (fit.samples["theta"][..., 0], fit.samples["tau"], fit.diverging)

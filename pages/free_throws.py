@@ -25,7 +25,7 @@ _ui.page_intro(
     r"\quad \text{independent: } \alpha, \beta \text{ fixed;} \quad "
     r"\text{hierarchical: } p(\alpha, \beta) \propto (\alpha + \beta)^{-5/2}",
 )
-large = _ui.large_fonts_toggle()
+_ui.large_fonts_toggle()
 _ui.reset_button(DEFAULTS, on_reset=lambda: _ui.reset_editable_data("seasons"))
 st.sidebar.subheader("Prior of the independent model")
 prior_alpha = _ui.sidebar.slider(
@@ -101,15 +101,13 @@ with left:
     st.subheader("Independent posterior densities")
     _ui.method_badge("exact")
     x, density = comparisons.beta_density_grid(alpha, beta)
-    _ui.show_figure(
-        plots.group_densities(
-            x,
-            density,
-            names,
-            highlight=this,
-            x_title="θ (probability of making a free throw)",
-            large_fonts=large,
-        ),
+    _ui.plot(
+        plots.group_densities,
+        x,
+        density,
+        names,
+        highlight=this,
+        x_title="θ (probability of making a free throw)",
         key="densities",
     )
 with right:
@@ -123,14 +121,12 @@ with right:
         names,
         this,
     )
-    _ui.show_figure(
-        plots.comparison_bars(
-            answers,
-            labels=comparisons.comparison_labels(names, this),
-            y_title=f"θ {this_name} is",
-            colors=plots.METHOD_COLORS,
-            large_fonts=large,
-        ),
+    _ui.plot(
+        plots.comparison_bars,
+        answers,
+        labels=comparisons.comparison_labels(names, this),
+        y_title=f"θ {this_name} is",
+        colors=plots.METHOD_COLORS,
         key="answers-bars",
     )
     _ui.show_table(
@@ -155,17 +151,15 @@ with right:
 st.subheader("Shrinkage: independent → hierarchical posterior means")
 _ui.method_badge("exact")
 population = float(np.mean(hier.alpha / (hier.alpha + hier.beta)))
-_ui.show_figure(
-    plots.shrinkage_between_models(
-        independent["mean"].to_numpy(),
-        hier.theta.mean(axis=0),
-        names,
-        population_mean=population,
-        complete_pooling=float(made.sum() / attempts.sum()),
-        weight=attempts,
-        value_title="posterior mean of θ (probability of making a free throw)",
-        large_fonts=large,
-    ),
+_ui.plot(
+    plots.shrinkage_between_models,
+    independent["mean"].to_numpy(),
+    hier.theta.mean(axis=0),
+    names,
+    population_mean=population,
+    complete_pooling=float(made.sum() / attempts.sum()),
+    weight=attempts,
+    value_title="posterior mean of θ (probability of making a free throw)",
     key="shrinkage",
 )
 st.caption(

@@ -5,7 +5,7 @@ import time
 import numpy as np
 import streamlit as st
 
-from hbviz import datasets, nuts
+from hbviz import datasets, nuts, pooling_fits
 from hbviz.plots import pooling
 from pages import _ui
 
@@ -81,7 +81,7 @@ noncentered = _ui.sidebar.toggle(
     bind="query-params",
     help="Sample z_g ~ N(0, 1) and set μ_g = μ_pop + τ·z_g, instead of sampling μ_g.",
 )
-large = _ui.large_fonts_toggle()
+_ui.large_fonts_toggle()
 # Puts back the lecture's data, seed and model; the NUTS budget and the fonts stay as set.
 _ui.reset_button(
     {"seed": 0, "noncentered": False}, on_reset=lambda: _ui.reset_editable_data("data")
@@ -95,10 +95,10 @@ with data_col:
         "a, a, b, b, c are hbviz's choice. Edit, add or delete rows."
     )
     data = _ui.editable_data(
-        datasets.pooling_demo(), key="data", validate=pooling.check_data, num_rows="dynamic"
+        datasets.pooling_demo(), key="data", validate=pooling_fits.check_data, num_rows="dynamic"
     )
     values = _ui.as_tuple(data["value"].astype(float))
-    codes, names = pooling.group_codes(data["group"])
+    codes, names = pooling_fits.group_codes(data["group"])
 
 INDEX_NOTES = {
     "no pooling": "`mu[i]`, `sigma[i]`: observation #i+1 (NumPyro counts from 0).",
@@ -137,15 +137,17 @@ except ValueError as err:
 with plot_col:
     st.subheader("Estimates side by side")
     _ui.method_badge("MCMC")
-    table = pooling.pooling_estimates(
+    table = pooling_fits.pooling_estimates(
         data["value"].astype(float),
         data["group"],
         **{name.replace(" ", "_"): fit.summary for name, fit in fits.items()},
     )
-    figure = _ui.cached_figure(
-        pooling.pooling_estimates_plot, table, value_title="value (data units)", large_fonts=large
+    _ui.plot(
+        pooling.pooling_estimates_plot,
+        table,
+        value_title="value (data units)",
+        key="pooling-estimates",
     )
-    _ui.show_figure(figure, key="pooling-estimates")
     st.caption(
         r"Posterior means and 90% intervals (5%–95%). No pooling: $\mu_i$ of each value; "
         r"complete pooling: the one $\mu$; partial pooling: the mean $\mu_g$ of the value's group."

@@ -40,12 +40,8 @@ _ui.page_intro(
     r"\theta_j \sim \mathrm{N}(\mu, \tau^2)",
 )
 sb = _ui.sidebar
-large = _ui.large_fonts_toggle()
+_ui.large_fonts_toggle()
 _ui.reset_button(DEFAULTS)
-
-
-def plot(builder, *args, **kwargs) -> None:
-    _ui.show_figure(_ui.cached_figure(builder, *args, large_fonts=large, **kwargs))
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -209,7 +205,7 @@ cols[1].metric(
 )
 cols[2].metric("Groups", f"{len(names):,}")
 cols[3].metric("Exact draws", f"{theta.shape[0]:,}")
-plot(
+_ui.plot(
     common.shrinkage_plot,
     g.table["raw"].to_numpy(),
     theta.mean(axis=0),
@@ -226,7 +222,7 @@ st.caption(
     "complete-pooling estimate (dotted), which weights the groups by their precision alone."
 )
 shown = res.pooling[res.pooling["group"].isin(names[: figs.FOREST_ROWS])]
-plot(common.interval_plot, shown, series="series", colors=POOLING_COLORS, x_title=unit)
+_ui.plot(common.interval_plot, shown, series="series", colors=POOLING_COLORS, x_title=unit)
 if len(names) > figs.FOREST_ROWS:
     st.caption(
         f"The forest plots show the first {figs.FOREST_ROWS} of {len(names):,} groups (in table order below); the tables and downloads hold all of them."
@@ -235,7 +231,7 @@ if len(names) > figs.FOREST_ROWS:
 st.header("3 · The population: hyperparameter posterior")
 _ui.method_badge("exact")
 post = res.posterior
-plot(figs.hyperparameter_posterior, post, value_title=unit)
+_ui.plot(figs.hyperparameter_posterior, post, value_title=unit)
 if data.shape != "counts":
     st.caption(f"Median of τ {np.median(post.tau):.{d + 1}f}; E(μ | y) {post.mu.mean():.{d + 1}f}.")
 st.caption(res.priors.description)
@@ -263,7 +259,7 @@ _ui.download_inference_data(
 )
 cols = st.columns(2)
 with cols[0]:
-    plot(
+    _ui.plot(
         figs.posterior_forest,
         table,
         x_title=unit,
@@ -271,7 +267,7 @@ with cols[0]:
         reference_label=res.population_label,
     )
 with cols[1]:
-    plot(figs.best_bars, names, res.table["p_best"].to_numpy())
+    _ui.plot(figs.best_bars, names, res.table["p_best"].to_numpy())
     st.caption(
         f"The {min(figs.TOP_BARS, len(names))} groups most likely to be best, of {len(names):,}."
     )
@@ -301,4 +297,4 @@ st.caption(
     f"Largest gap in posterior sd between NUTS and exact, over the groups: {chk.largest_sd_gap:.0%}."
 )
 shown = chk.comparison[chk.comparison["group"].isin(names[: figs.FOREST_ROWS])]
-plot(common.interval_plot, shown, series="series", x_title=unit, interval_label="95% interval")
+_ui.plot(common.interval_plot, shown, series="series", x_title=unit, interval_label="95% interval")

@@ -10,15 +10,28 @@ import plotly.graph_objects as go
 from scipy import stats
 
 from hbviz.plots.common import shrinkage_plot
-from hbviz.plots.style import GREY, OKABE_ITO, SEQUENCE, apply_layout, font_size, safe_labels
+from hbviz.plots.style import (
+    CURRENT,
+    DENSITY_SCALE,
+    DRAWS_ON_DENSITY,
+    NO_POOLING,
+    OBSERVED_RATES,
+    PARTIAL_POOLING,
+    POPULATION,
+    REFERENCE,
+    apply_layout,
+    group_color,
+    reference_line,
+    safe_labels,
+)
 
 # One colour per way of estimating a group's rate, the same on both pages.
 METHOD_COLORS = {
-    "independent": OKABE_ITO["vermillion"],
-    "raw": OKABE_ITO["vermillion"],
-    "empirical Bayes": OKABE_ITO["orange"],
-    "full Bayes": OKABE_ITO["blue"],
-    "hierarchical": OKABE_ITO["blue"],
+    "independent": NO_POOLING,
+    "raw": NO_POOLING,
+    "empirical Bayes": POPULATION,
+    "full Bayes": PARTIAL_POOLING,
+    "hierarchical": PARTIAL_POOLING,
 }
 
 
@@ -63,7 +76,7 @@ def group_densities(
     fig = go.Figure()
     for j, label in enumerate(labels):
         bold = j == highlight
-        color = SEQUENCE[j % len(SEQUENCE)]
+        color = group_color(j)
         fig.add_trace(
             go.Scatter(
                 x=x,
@@ -115,7 +128,7 @@ def comparison_bars(
                 y=rows,
                 orientation="h",
                 name=str(model),
-                marker={"color": (colors or {}).get(model, SEQUENCE[k % len(SEQUENCE)])},
+                marker={"color": (colors or {}).get(model, group_color(k))},
                 text=[f"{v:.3f}" for v in values],
                 textposition="outside",
                 cliponaxis=False,
@@ -234,7 +247,7 @@ def hyperparameter_contour(
                 "coloring": "lines",
                 "showlabels": False,
             },
-            colorscale=[[0, OKABE_ITO["sky"]], [1, OKABE_ITO["blue"]]],
+            colorscale=DENSITY_SCALE,
             line={"width": 1.5},
             showscale=False,
             name="p(log(α/β), log(α+β) | y)",
@@ -253,7 +266,7 @@ def hyperparameter_contour(
                 y=dy,
                 mode="markers",
                 name=f"{dx.size:,} posterior draws",
-                marker={"color": OKABE_ITO["vermillion"], "size": 3, "opacity": 0.35},
+                marker={"color": DRAWS_ON_DENSITY, "size": 3, "opacity": 0.35},
                 hovertemplate="draw<br>log(α/β) %{x:.2f}<br>log(α+β) %{y:.2f}<extra></extra>",
             )
         )
@@ -300,7 +313,7 @@ def historical_rates(
             histnorm="probability density",
             xbins={"start": 0, "end": top, "size": top / bins},
             name=f"{rates.size} historical rates",
-            marker={"color": OKABE_ITO["sky"], "line": {"color": "white", "width": 1}},
+            marker={"color": OBSERVED_RATES, "line": {"color": "white", "width": 1}},
             opacity=0.8,
             hovertemplate="rates %{x}<br>density %{y:.3g}<extra></extra>",
         )
@@ -357,7 +370,7 @@ def current_posteriors(
                 mode="lines",
                 name=label,
                 line={
-                    "color": (colors or {}).get(name, SEQUENCE[k % len(SEQUENCE)]),
+                    "color": (colors or {}).get(name, group_color(k)),
                     "width": 3,
                     "dash": (dashes or {}).get(name, "solid"),
                 },
@@ -366,12 +379,13 @@ def current_posteriors(
             )
         )
     if observed_rate is not None:
-        fig.add_vline(
-            x=float(observed_rate),
-            line={"dash": "dot", "color": GREY, "width": 2},
-            annotation_text=f"y/n = {observed_rate:.3f}",
-            annotation_position="top right",
-            annotation_font_size=font_size(large_fonts),
+        reference_line(
+            fig,
+            float(observed_rate),
+            dash="dot",
+            width=2,
+            label=f"y/n = {observed_rate:.3f}",
+            large_fonts=large_fonts,
         )
     apply_layout(
         fig, title=title, x_title=x_title, y_title="posterior density", large_fonts=large_fonts
@@ -448,7 +462,7 @@ def intervals_against_observed(
             y=[0, top],
             mode="lines",
             name="45° line: posterior = observed (no pooling)",
-            line={"color": GREY, "dash": "dash", "width": 1.5},
+            line={"color": REFERENCE, "dash": "dash", "width": 1.5},
             hoverinfo="skip",
         )
     )
@@ -456,8 +470,8 @@ def intervals_against_observed(
     if highlight is not None:
         groups[highlight] = False
     for mask, name, color in (
-        (groups, "historical experiments", OKABE_ITO["blue"]),
-        (~groups, "current experiment", OKABE_ITO["vermillion"]),
+        (groups, "historical experiments", PARTIAL_POOLING),
+        (~groups, "current experiment", CURRENT),
     ):
         if not mask.any():
             continue
