@@ -65,18 +65,25 @@ def normal_nuts_fit(
     num_samples: int,
     seed: int = 0,
 ) -> nuts.Fit:
-    return nuts.fit_normal_hierarchy(
-        np.array(y),
-        np.array(sigma),
-        centered=centered,
-        tau_prior=tau_prior,
-        tau_scale=tau_scale,
-        mu_prior=mu_prior,
-        num_chains=num_chains,
-        num_warmup=num_warmup,
-        num_samples=num_samples,
-        seed=seed,
-    )
+    # Says so while this session waits for another's compile or for the same fit (hbviz.nuts
+    # lets one thread trace at a time); emptied at the end, so a cache hit shows nothing.
+    note = st.empty()
+    try:
+        return nuts.fit_normal_hierarchy(
+            np.array(y),
+            np.array(sigma),
+            centered=centered,
+            tau_prior=tau_prior,
+            tau_scale=tau_scale,
+            mu_prior=mu_prior,
+            num_chains=num_chains,
+            num_warmup=num_warmup,
+            num_samples=num_samples,
+            seed=seed,
+            status=note.caption,
+        )
+    finally:
+        note.empty()
 
 
 def with_spinner(message: str, compute: Callable, *args, **kwargs):

@@ -33,6 +33,7 @@ def pooling_fit(values, group, regime, centered, num_chains, num_samples, seed) 
             num_samples=num_samples,
             seed=seed,
             progress=progress,
+            status=lambda message: bar.progress(0.0, text=f"{label}: {message}"),
         )
     finally:
         bar.empty()
