@@ -17,7 +17,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from hbviz import beta_binomial, diagnostics, export, links, normal_normal, nuts
+from hbviz import beta_binomial, diagnostics, export, links, normal_normal, normal_pooling, nuts
+from hbviz.plots import eight_schools as eight_schools_figs
 
 # ---------------------------------------------------------------------------------------------
 # Cached computations. Arguments are tuples/scalars so that Streamlit hashes them cheaply and
@@ -86,6 +87,58 @@ def normal_nuts_fit(
         note.empty()
 
 
+def nuts_forms_panel(
+    y: tuple[float, ...],
+    sigma: tuple[float, ...],
+    *,
+    names: Sequence[str],
+    priors: Mapping[str, object],
+    num_chains: int,
+    draws: int,
+    exact_draws: int,
+) -> None:
+    """The normal hierarchy fitted by NUTS in the centered and the non-centered form: each
+    form's diagnostics side by side, both forms' τ draws over the exact p(τ | y) under the same
+    (proper) ``priors``, and θ of the first group against τ, divergences marked (the funnel).
+    ``draws`` per chain after as many warm-up steps. A ValueError is shown and stops the page."""
+    fits = {}
+    try:
+        for form, centered in (("centered", True), ("non-centered", False)):
+            message = f"NUTS, {form} form: {num_chains} chains × {draws} draws…"
+            with st.spinner(message, show_time=True):
+                fits[form] = normal_nuts_fit(
+                    y,
+                    sigma,
+                    centered=centered,
+                    num_chains=num_chains,
+                    num_warmup=draws,
+                    num_samples=draws,
+                    **priors,
+                )
+        exact = normal_posterior(y, sigma, draws=exact_draws, **priors)
+    except ValueError as err:
+        show_problem(err)
+        st.stop()
+    for col, (form, fit) in zip(st.columns(2), fits.items(), strict=True):
+        with col:
+            st.subheader(f"{form.capitalize()} form")
+            nuts_diagnostics(fit)
+    tau_draws = {f"NUTS, {form}": fit.samples["tau"] for form, fit in fits.items()}
+    x_max = normal_pooling.tau_axis_limit(exact.tau)
+    plot(
+        eight_schools_figs.tau_marginal_comparison,
+        tau_draws,
+        exact.tau_grid,
+        exact.tau_density,
+        x_max=x_max,
+    )
+    funnels = {
+        form: (fit.samples["theta"][..., 0], fit.samples["tau"], fit.diverging)
+        for form, fit in fits.items()
+    }
+    plot(eight_schools_figs.funnel_plot, funnels, group_label=names[0])
+
+
 def with_spinner(message: str, compute: Callable, *args, **kwargs):
     """Run a (cached) computation under a spinner naming what is being done."""
     with st.spinner(message, show_time=True):
@@ -149,6 +202,12 @@ def reset_button(defaults: Mapping[str, object], *, on_reset: Callable[[], None]
             on_reset()
 
     st.sidebar.button("Reset to the lecture's values", on_click=reset, width="stretch")
+
+
+def section(title: str, method: str) -> None:
+    """A page section's header and whether it is ``"exact"`` or ``"MCMC"`` (:func:`method_badge`)."""
+    st.header(title)
+    method_badge(method)
 
 
 def method_badge(kind: str) -> None:
@@ -593,4 +652,22 @@ def download_inference_data(
         on_click="ignore",
         help="ArviZ InferenceData: posterior draws by chain, with divergences in sample_stats. "
         "Open with arviz_base.convert_to_datatree(path) or xarray.open_datatree(path).",
+    )
+
+
+def download_posterior(
+    posterior,
+    file_name: str,
+    *,
+    group_names: Sequence[str] | None = None,
+    observed: Mapping[str, object] | None = None,
+    label: str = "Download draws (ArviZ NetCDF)",
+) -> None:
+    """A download button for an exact posterior's draws (:func:`hbviz.export.posterior_to_netcdf`),
+    written only when it is clicked."""
+    download_inference_data(
+        lambda: export.posterior_to_netcdf(posterior, group_names=group_names, observed=observed),
+        file_name=file_name,
+        key="exact",
+        label=label,
     )

@@ -2,14 +2,14 @@
 
 import streamlit as st
 
-from hbviz import beta_binomial, comparisons, datasets, export, summaries
+from hbviz import beta_binomial, comparisons, datasets, lecture, summaries
 from hbviz.plots import beta_binomial as plots
 from pages import _ui
 
 RATS = datasets.rat_tumor()
 HIST_Y, HIST_N = RATS["y"].to_numpy()[:-1], RATS["n"].to_numpy()[:-1]
 DEFAULTS = {"current_y": int(RATS["y"].iloc[-1]), "current_n": int(RATS["n"].iloc[-1])}
-DRAWS = 4000
+DRAWS = lecture.page("pages/drug_trial.py").exact_draws
 
 _ui.page_intro(
     "Drug trial: a new experiment against 70 historical control groups",
@@ -96,11 +96,7 @@ with right:
     )
     if full.truncated:
         st.warning(f"{full.edge_mass:.1%} of the posterior mass lies on the edge of the grid.")
-    _ui.download_inference_data(
-        lambda: export.posterior_to_netcdf(full, observed={"y": all_y, "n": all_n}),
-        file_name="rat_tumors_full_bayes.nc",
-        key="exact",
-    )
+    _ui.download_posterior(full, "rat_tumors_full_bayes.nc", observed={"y": all_y, "n": all_n})
 
 st.subheader(f"The current experiment, {y}/{n}, analysed three ways")
 _ui.method_badge("exact")

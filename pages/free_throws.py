@@ -6,13 +6,13 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from hbviz import comparisons, datasets, export
+from hbviz import comparisons, datasets, lecture
 from hbviz.plots import beta_binomial as plots
 from pages import _ui
 
 SEASONS = datasets.free_throws()
 DEFAULTS = {"prior_alpha": 1.0, "prior_beta": 1.0, "this_season": SEASONS["season"].iloc[-1]}
-DRAWS = 10_000
+DRAWS = lecture.page("pages/free_throws.py").exact_draws
 
 _ui.page_intro(
     "Free throws: is this season better than the past ones?",
@@ -66,12 +66,11 @@ hier = _ui.with_spinner(
     _ui.as_tuple(attempts),
     draws=DRAWS,
 )
-_ui.download_inference_data(
-    lambda: export.posterior_to_netcdf(
-        hier, group_names=names, observed={"y": made, "n": attempts}
-    ),
-    file_name="free_throws_hierarchical.nc",
-    key="exact",
+_ui.download_posterior(
+    hier,
+    "free_throws_hierarchical.nc",
+    group_names=names,
+    observed={"y": made, "n": attempts},
     label="Download the hierarchical posterior draws (ArviZ NetCDF)",
 )
 

@@ -5,7 +5,7 @@ import time
 import numpy as np
 import streamlit as st
 
-from hbviz import datasets, nuts, pooling_fits
+from hbviz import datasets, lecture, nuts, pooling_fits
 from hbviz.plots import pooling
 from pages import _ui
 
@@ -39,7 +39,8 @@ def pooling_fit(values, group, regime, centered, num_chains, num_samples, seed) 
         bar.empty()
 
 
-DEFAULTS = {"chains": 2, "draws": 1000, "seed": 0, "noncentered": False}
+PAGE = lecture.page("pages/levels_of_pooling.py")
+DEFAULTS = {"chains": PAGE.nuts_chains, "draws": PAGE.nuts_draws, "seed": 0, "noncentered": False}
 MODELS = {
     "no pooling": r"\mu_i \sim \mathcal N(0, 10^2),\ \sigma_i \sim \operatorname{Exp}(1),"
     r"\ y_i \sim \mathcal N(\mu_i, \sigma_i^2),\ i = 1,\dots,N",

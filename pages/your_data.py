@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from hbviz import export, upload
+from hbviz import upload
 from hbviz import your_data as yd
 from hbviz.plots import common
 from hbviz.plots import your_data as figs
@@ -252,11 +252,7 @@ st.download_button(
     on_click="ignore",
     icon=":material/download:",
 )
-_ui.download_inference_data(
-    lambda: export.posterior_to_netcdf(post, group_names=names, observed=yd.observed_data(g)),
-    file_name="exact_posterior.nc",
-    key="exact",
-)
+_ui.download_posterior(post, "exact_posterior.nc", group_names=names, observed=yd.observed_data(g))
 cols = st.columns(2)
 with cols[0]:
     _ui.plot(
