@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test lint format bench screenshots clean
+.PHONY: run test lint format bench load screenshots clean
 
 $(VENV)/.run-installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ format: $(VENV)/.dev-installed
 
 bench: $(VENV)/.dev-installed
 	$(PY) bench/run.py
+
+# The server's capacity: 25, 50 and 100 websocket sessions on one server, then on two behind nginx
+# (Debian's nginx: apt-get install -y nginx). About 20 minutes; writes bench/LOAD.md.
+load: $(VENV)/.dev-installed
+	$(PY) -m bench.load
 
 # Refresh the README's screenshots from a run of the browser tests.
 screenshots: $(VENV)/.dev-installed

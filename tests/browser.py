@@ -1,7 +1,8 @@
 """Helpers for the browser tests: a real `streamlit run` server and Debian's Chromium via Playwright.
 
 Waits use Streamlit's own signals (the app's connection and script-run state attributes, no
-skeletons left), never fixed sleeps.
+skeletons left), never fixed sleeps, and are bounded by TIMEOUT_MS (HBVIZ_BROWSER_TIMEOUT_MS).
+The server is started by bench/load/servers.py, which the websocket load generator uses too.
 """
 
 from __future__ import annotations
@@ -9,15 +10,13 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from bench.load.servers import free_port, peak_rss_mb, start_streamlit, stop, wait_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "tests" / "screenshots"
@@ -56,77 +55,62 @@ def require_chromium() -> str:
     return path
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+# Every wait is bounded, and generously: on a machine loaded by other work (load average 30 on 2
+# cores has been seen) a page that takes 5 s when idle can take minutes. A wait that runs out
+# fails with a message naming what was awaited and the load average, never silently.
+TIMEOUT_MS = int(os.environ.get("HBVIZ_BROWSER_TIMEOUT_MS", "300000"))
+SERVER_START_TIMEOUT = float(os.environ.get("HBVIZ_SERVER_START_TIMEOUT", "300"))
+
+
+def new_context(browser, **options):
+    """A Playwright browser context whose actions and navigations wait up to TIMEOUT_MS
+    (Playwright's own default is 30 s, too short on a busy machine)."""
+    context = browser.new_context(**options)
+    context.set_default_timeout(TIMEOUT_MS)
+    context.set_default_navigation_timeout(TIMEOUT_MS)
+    return context
 
 
 @contextlib.contextmanager
-def streamlit_server(*, timeout: float = 90) -> Iterator[str]:
-    """Start `streamlit run app.py` on a free localhost port; yield its URL; always stop it."""
+def streamlit_server(*, timeout: float = SERVER_START_TIMEOUT) -> Iterator[str]:
+    """Start `streamlit run app.py` on a free localhost port; yield its URL; always stop it.
+
+    The server's output goes to tests/screenshots/server-<port>.log."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     port = free_port()
-    log = open(ROOT / "tests" / "screenshots" / f"server-{port}.log", "wb")  # noqa: SIM115
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "app.py"),
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-            "--server.fileWatcherType",
-            "none",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"streamlit exited with {process.returncode}; see {log.name}")
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"streamlit did not answer /_stcore/health in {timeout} s")
-            time.sleep(0.2)
-        yield url
-    finally:
-        process.terminate()
+    log_path = SCREENSHOTS / f"server-{port}.log"
+    with open(log_path, "wb") as log:
+        process = start_streamlit(port, log)
+        url = f"http://127.0.0.1:{port}"
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+            wait_healthy(url, process, timeout=timeout, log_path=log_path)
+            yield url
+        finally:
+            stop(process)
 
 
-def wait_idle(page, *, timeout_ms: float = 120_000) -> None:
+def _load() -> str:
+    return f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+
+
+def wait_idle(page, *, timeout_ms: float = TIMEOUT_MS) -> None:
     """Wait until the script has finished its run and nothing on the page is still a skeleton."""
-    page.wait_for_selector(IDLE, timeout=timeout_ms)
-    page.wait_for_function(
-        "() => !document.querySelector(\"[data-testid='stSkeleton'],"
-        " [data-testid='stAppSkeleton']\")",
-        timeout=timeout_ms,
-    )
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_selector(IDLE, timeout=timeout_ms)
+        page.wait_for_function(
+            "() => !document.querySelector(\"[data-testid='stSkeleton'],"
+            " [data-testid='stAppSkeleton']\")",
+            timeout=timeout_ms,
+        )
+    except PlaywrightTimeout as err:
+        raise AssertionError(
+            f"{page.url} did not finish its script run within {timeout_ms / 1000:g} s ({_load()})"
+        ) from err
 
 
-def rerun_after(page, action, *, timeout_ms: float = 120_000) -> None:
+def rerun_after(page, action, *, timeout_ms: float = TIMEOUT_MS) -> None:
     """Do ``action`` and wait for the rerun it starts to finish.
 
     A rerun first flips the script state to running; waiting for that flip (briefly) before
@@ -138,6 +122,24 @@ def rerun_after(page, action, *, timeout_ms: float = 120_000) -> None:
             "[data-testid='stApp'][data-test-script-state='running']", timeout=2_000
         )
     wait_idle(page, timeout_ms=timeout_ms)
+
+
+def eventually(check, *, what: str, timeout_ms: float = TIMEOUT_MS, every: float = 0.25):
+    """Poll ``check()`` until it returns something true and return that; fail naming ``what``.
+
+    For what a page shows after its run: the script state says idle a moment before the browser
+    has drawn everything, and between a run stopped by st.rerun and the rerun it asks for (a
+    fresh server's first direct link goes through the router that way). On an idle machine the
+    gap is too short to see; on a busy one a single read can land in it.
+    """
+    deadline = time.monotonic() + timeout_ms / 1000
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not true within {timeout_ms / 1000:g} s ({_load()})")
+        time.sleep(every)
 
 
 def assert_no_exception(page) -> None:
@@ -173,9 +175,23 @@ def server_pid(port: int) -> int:
     raise LookupError(f"no streamlit process on port {port}")
 
 
-def peak_rss_mb(pid: int) -> float:
-    """VmHWM (the peak resident set size) of a process, in MB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    raise LookupError("no VmHWM in /proc status")
+__all__ = [
+    "CHROMIUM_ARGS",
+    "IDLE",
+    "ROOT",
+    "SCREENSHOTS",
+    "SERVER_START_TIMEOUT",
+    "TIMEOUT_MS",
+    "assert_no_exception",
+    "chromium_path",
+    "eventually",
+    "free_port",
+    "full_screenshot",
+    "new_context",
+    "peak_rss_mb",
+    "require_chromium",
+    "rerun_after",
+    "server_pid",
+    "streamlit_server",
+    "wait_idle",
+]

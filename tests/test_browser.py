@@ -15,7 +15,9 @@ from tests.browser import (
     ROOT,
     SCREENSHOTS,
     assert_no_exception,
+    eventually,
     full_screenshot,
+    new_context,
     peak_rss_mb,
     require_chromium,
     rerun_after,
@@ -49,7 +51,7 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context = new_context(browser, viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     yield page
     context.close()
@@ -65,7 +67,7 @@ def test_every_page_loads_with_its_figures_drawn(page, server, path):
     open_page(page, server, path)
     assert_no_exception(page)
     charts = page.locator("[data-testid='stPlotlyChart'] .main-svg")
-    charts.first.wait_for(timeout=30_000)
+    charts.first.wait_for()
     assert charts.count() >= 1
     full_screenshot(page, SCREENSHOTS / f"{path}.png")
 
@@ -103,8 +105,8 @@ def test_a_slider_moved_by_keyboard_changes_what_is_shown(page, server, path, la
     before = shown_state(page)
     move_slider(page, label, key)
     assert_no_exception(page)
-    assert f"{key}=" in page.url
-    assert shown_state(page) != before
+    eventually(lambda: f"{key}=" in page.url, what=f"{key}= in the URL")
+    eventually(lambda: shown_state(page) != before, what="the page changed after the move")
 
 
 def test_a_link_with_query_parameters_reproduces_the_view(page, server):
@@ -115,7 +117,7 @@ def test_a_link_with_query_parameters_reproduces_the_view(page, server):
     # the same link in a fresh tab shows the same thing
     other = page.context.new_page()
     open_page(other, server, "eight_schools", "?tau=3&c=10")
-    assert shown_state(other) == shared
+    eventually(lambda: shown_state(other) == shared, what="the second tab shows the same view")
     other.close()
 
 
@@ -123,8 +125,14 @@ def test_a_direct_link_as_a_fresh_servers_first_request_goes_through_the_router(
     """The sidebar lists the app's pages by title, never the files in pages/ (see _ui)."""
     with streamlit_server() as fresh:
         open_page(page, fresh, "free_throws")
-        nav = page.locator("[data-testid='stSidebarNav']").inner_text()
-    assert "Eight schools" in nav
+
+        # the page's first run stops itself (st.rerun) to go through the router; wait for that
+        # rerun's sidebar rather than reading the one drawn in between
+        def routed_nav() -> str | None:
+            text = page.locator("[data-testid='stSidebarNav']").inner_text()
+            return text if "Eight schools" in text else None
+
+        nav = eventually(routed_nav, what="the router's page titles in the sidebar")
     assert "ui" not in nav.split()
 
 
@@ -132,8 +140,10 @@ def test_the_nuts_panel_finishes_and_shows_its_diagnostics(page, server):
     open_page(page, server, "eight_schools", "?nuts=true&nuts_draws=100")
     assert_no_exception(page)
     main = page.locator("[data-testid='stMain']")
-    text = main.inner_text()
-    assert "divergences" in text and "max R-hat" in text and "min n_eff" in text
+    eventually(
+        lambda: all(w in main.inner_text() for w in ("divergences", "max R-hat", "min n_eff")),
+        what="the NUTS diagnostics shown",
+    )
     assert main.locator("[data-testid='stMetricValue']").count() >= 6  # both forms
 
 
@@ -144,8 +154,8 @@ def test_a_number_typed_by_keyboard_changes_the_drug_trial(page, server):
     box.focus()
     rerun_after(page, lambda: (box.press("ArrowUp"), box.press("Enter")))
     assert_no_exception(page)
-    assert "y=5" in page.url
-    assert shown_state(page) != before
+    eventually(lambda: "y=5" in page.url, what="y=5 in the URL")
+    eventually(lambda: shown_state(page) != before, what="the page changed after the move")
 
 
 def test_an_upload_is_analysed_and_a_bad_file_is_named_without_losing_it(page, server, tmp_path):
@@ -154,7 +164,7 @@ def test_an_upload_is_analysed_and_a_bad_file_is_named_without_losing_it(page, s
     chooser = page.locator("[data-testid='stFileUploader'] input[type='file']")
     rerun_after(page, lambda: chooser.set_input_files(str(good)))
     assert_no_exception(page)
-    page.locator("[data-testid='stPlotlyChart'] .main-svg").first.wait_for(timeout=60_000)
+    page.locator("[data-testid='stPlotlyChart'] .main-svg").first.wait_for()
     assert "estimates_bcg.csv" in page.locator("[data-testid='stMain']").inner_text()
 
     bad = tmp_path / "bad_counts.csv"

@@ -13,6 +13,7 @@ from tests.browser import (
     CHROMIUM_ARGS,
     SCREENSHOTS,
     assert_no_exception,
+    new_context,
     require_chromium,
     streamlit_server,
     wait_idle,
@@ -49,7 +50,7 @@ def test_four_sessions_open_nuts_pages_at_once_on_a_fresh_server(fresh_server_wi
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        pages = [browser.new_context().new_page() for _ in VISITS]
+        pages = [new_context(browser).new_page() for _ in VISITS]
         # start every navigation before waiting on any: the four first runs overlap
         for page, (path, _) in zip(pages, VISITS, strict=True):
             page.goto(f"{fresh_server_with_warm_up}/{path}", wait_until="commit")

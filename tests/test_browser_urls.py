@@ -9,6 +9,7 @@ from tests.browser import (
     CHROMIUM_ARGS,
     SCREENSHOTS,
     assert_no_exception,
+    new_context,
     require_chromium,
     streamlit_server,
     wait_idle,
@@ -34,7 +35,7 @@ def browser_page():
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     with streamlit_server() as url, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        context = new_context(browser, viewport={"width": 1400, "height": 1000})
         yield url, context.new_page()
         browser.close()
 
@@ -45,13 +46,11 @@ def test_a_malformed_link_shows_the_page_with_a_note(browser_page, link, key):
     page.goto(f"{url}/{link}")
     wait_idle(page)
     notes = page.locator("[data-testid='stAlert']").filter(has_text="cannot be used")
-    notes.first.wait_for(timeout=60_000)
-    page.locator("[data-testid='stPlotlyChart'] .main-svg").first.wait_for(timeout=60_000)
+    notes.first.wait_for()
+    page.locator("[data-testid='stPlotlyChart'] .main-svg").first.wait_for()
     wait_idle(page)
     # the bad value leaves the address bar, so a link copied now is a clean one
-    page.wait_for_function(
-        "key => !new URLSearchParams(location.search).has(key)", arg=key, timeout=30_000
-    )
+    page.wait_for_function("key => !new URLSearchParams(location.search).has(key)", arg=key)
     assert_no_exception(page)
     assert notes.count() == 1
     assert f"{key} =" in notes.first.inner_text()

@@ -228,6 +228,7 @@ def test_hostile_names_in_the_browser_inject_nothing():
         CHROMIUM_ARGS,
         SCREENSHOTS,
         assert_no_exception,
+        new_context,
         require_chromium,
         rerun_after,
         streamlit_server,
@@ -241,14 +242,14 @@ def test_hostile_names_in_the_browser_inject_nothing():
     dialogs: list[str] = []
     with streamlit_server() as url, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page = new_context(browser, viewport={"width": 1400, "height": 1000}).new_page()
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
         page.goto(f"{url}/your_data?source=Paste+CSV+text")
         wait_idle(page)
         box = page.get_by_label("Paste CSV text (with its header row)")
         box.fill(hostile_csv())
         rerun_after(page, lambda: box.press("Control+Enter"))
-        page.locator("[data-testid='stPlotlyChart'] .main-svg").first.wait_for(timeout=60_000)
+        page.locator("[data-testid='stPlotlyChart'] .main-svg").first.wait_for()
         assert_no_exception(page)
         main = page.locator("[data-testid='stMain']")
         assert "Analysing pasted text" in main.inner_text()

@@ -29,7 +29,8 @@ def test_it_starts_once_per_process_and_can_be_switched_off(monkeypatch):
     assert warmup.start_in_background() is None
     monkeypatch.setenv("HBVIZ_WARM_UP", "1")
     thread = warmup.start_in_background()
-    thread.join(timeout=10)
+    thread.join(timeout=300)
+    assert not thread.is_alive(), "the warm-up thread did not finish within 300 s"
     assert warmup.start_in_background() is None  # a second request does not start another
     assert calls == ["hbviz-warm-up"]
 
