@@ -7,6 +7,7 @@ long lecture does not grow the server's memory without end.
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 import re
 import threading
@@ -17,7 +18,17 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from hbviz import beta_binomial, diagnostics, export, links, normal_normal, normal_pooling, nuts
+from hbviz import (
+    beta_binomial,
+    diagnostics,
+    export,
+    links,
+    normal_normal,
+    normal_pooling,
+    nuts,
+    upload,
+    your_data,
+)
 from hbviz.plots import eight_schools as eight_schools_figs
 
 # ---------------------------------------------------------------------------------------------
@@ -601,32 +612,111 @@ def plot(builder: Callable[..., go.Figure], /, *args, key: str | None = None, **
 
 
 # ---------------------------------------------------------------------------------------------
-# NUTS fits of raw grouped values and of counts (used by "Your data"). Keyed by a content digest
-# computed by the caller, since the data may be large (see DESIGN.md, engineering notes).
+# Your data: choosing a dataset, and its analyses cached by a digest of its content computed by
+# the caller, since the data may be large (see DESIGN.md, engineering notes).
+
+LAST_DATASET = "your-data-last-good"  # the last dataset the user loaded (pasted or uploaded)
+
+
+def content_digest(table: pd.DataFrame) -> str:
+    """A hash of a table's content, to key the caches below exactly (Streamlit samples large
+    arrays when it hashes them, so two large uploads could share a key)."""
+    return hashlib.sha256(pd.util.hash_pandas_object(table).to_numpy().tobytes()).hexdigest()
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def pooling_nuts_fit(
-    digest: str, _values: np.ndarray, _group: np.ndarray, priors: tuple, draws: int, seed: int = 0
-) -> nuts.Fit:
-    """NUTS partial pooling of raw values (hbviz.nuts.fit_pooling), 4 chains × ``draws``."""
-    return nuts.fit_pooling(
-        _values,
-        _group,
-        **dict(priors),
-        num_chains=4,
-        num_warmup=draws,
-        num_samples=draws,
-        seed=seed,
-    )
+def parse_upload(digest: str, _raw: bytes, mapping: tuple) -> upload.Dataset:
+    return upload.parse(_raw, dict(mapping) or None)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def binomial_nuts_fit(digest: str, _y: np.ndarray, _n: np.ndarray, draws: int, seed: int = 0):
-    """NUTS fit of the beta–binomial hierarchy (hbviz.nuts.fit_binomial_hierarchy)."""
-    return nuts.fit_binomial_hierarchy(
-        _y, _n, num_chains=4, num_warmup=draws, num_samples=draws, seed=seed
+def your_data_analysis(
+    digest: str, _data: upload.Dataset, *, within_sd: str, tau_prior: str, tau_scale: float | None
+) -> your_data.Analysis:
+    return your_data.analyse(_data, within_sd=within_sd, tau_prior=tau_prior, tau_scale=tau_scale)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def your_data_nuts_check(
+    digest: str,
+    _data: upload.Dataset,
+    _exact: your_data.Analysis,
+    *,
+    within_sd: str,
+    tau_prior: str,
+    tau_scale: float | None,
+    draws: int,
+) -> your_data.NutsCheck:
+    settings = dict(within_sd=within_sd, tau_prior=tau_prior, tau_scale=tau_scale, draws=draws)
+    return your_data.nuts_check(_data, exact=_exact, **settings)
+
+
+def upload_templates(*, expanded: bool) -> None:
+    """The accepted shapes, with a template of each to download."""
+    with st.expander("Accepted shapes, and templates to fill in", expanded=expanded):
+        st.markdown(
+            "CSV text, UTF-8, with a header row; commas, semicolons or tabs. Rows are numbered as "
+            f"in a spreadsheet (header = row 1). Files up to **{upload.MAX_UPLOAD_MB} MB** "
+            f"(server.maxUploadSize), {upload.MAX_GROUPS:,} groups, {upload.MAX_ROWS:,} rows."
+        )
+        for col, shape in zip(st.columns(3), upload.SHAPES, strict=True):
+            col.markdown(f"**{upload.SHAPE_LABELS[shape]}**  \n`{', '.join(upload.ROLES[shape])}`")
+            col.download_button(
+                f"{shape} template",
+                upload.template(shape),
+                f"{shape}_template.csv",
+                "text/csv",
+                key=f"tpl-{shape}",
+                on_click="ignore",
+            )
+
+
+def your_dataset(source: str, examples: Mapping[str, str]) -> tuple[str, upload.Dataset] | None:
+    """The dataset to analyse and its name, from an example (``examples``: key → name), pasted
+    text or an uploaded file; says why when it is not the one just given."""
+    if source == "example":
+        choice = sidebar.selectbox(
+            "Example", list(examples), format_func=examples.get, key="example", bind="query-params"
+        )
+        if choice == "large":
+            return examples[choice], upload.simulated("counts")
+        return examples[choice], parse_upload(choice, upload.example(choice), ())
+    if source == "paste":
+        raw = st.text_area("Paste CSV text (with its header row)", key="pasted", height=160)
+        raw, label = raw.encode(), "the pasted text"
+    else:
+        file = st.file_uploader(
+            f"CSV file (at most {upload.MAX_UPLOAD_MB} MB)", type=["csv", "tsv", "txt"]
+        )
+        raw, label = (file.getvalue(), file.name) if file else (None, None)
+    mapping = ()
+    if raw is not None and raw.strip():
+        with st.expander("Choose the columns by hand"):
+            try:
+                columns = upload.header(raw)
+            except upload.UploadError:
+                columns = []
+            shape = st.selectbox("Shape", ["automatic", *upload.SHAPES], key="map-shape")
+            if shape != "automatic" and columns:
+                roles = upload.ROLES[shape]
+                mapping = tuple((r, st.selectbox(r, columns, key=f"map-{r}")) for r in roles)
+    pick = your_data.pick_dataset(
+        label,
+        raw,
+        st.session_state.get(LAST_DATASET),
+        parse=lambda raw: parse_upload(hashlib.sha256(raw).hexdigest(), raw, mapping),
+        blank_is_empty=source == "paste",
     )
+    if pick.loaded:
+        st.session_state[LAST_DATASET] = pick.chosen
+    if pick.problems:
+        err = pick.problems
+        more = f"\n\n… and {err.more} more." if err.more else ""
+        problems = "\n".join(f"- {plain(p)}" for p in err.problems)
+        st.error(f"Cannot use **{plain(label)}**:\n\n{problems}{more}", icon=":material/error:")
+    if pick.note:
+        st.info(plain(pick.note), icon=":material/history:" if pick.chosen else None)
+    return pick.chosen
 
 
 # ---------------------------------------------------------------------------------------------

@@ -205,7 +205,13 @@ def shrinkage_plot(
     ):
         if value is not None:
             reference_line(
-                fig, value, name=f"{label} {value:.3g}", span=(-0.25, 1.25), dash=dash, width=2
+                fig,
+                value,
+                name=f"{label} {value:.3g}",
+                span=(-0.25, 1.25),
+                dash=dash,
+                width=2,
+                webgl=many,
             )
     apply_layout(fig, title=title, x_title=value_title, large_fonts=large_fonts, height=380)
     fig.update_yaxes(

@@ -162,6 +162,7 @@ def reference_line(
     width: float = 1.5,
     label: str | None = None,
     large_fonts: bool = False,
+    webgl: bool = False,
 ) -> go.Figure:
     """A vertical (``axis="x"``: at x = ``value``) or horizontal (``axis="y"``) reference line.
 
@@ -170,14 +171,16 @@ def reference_line(
     draws the same ~10x slower), named in the legend by an entry of its own when ``name`` is
     given, or by ``label`` written at its top end. A label on the plot collides with the legend
     above and the tick labels below, which is why most lines are named in the legend.
+    ``webgl`` draws the spanned line as WebGL, like the figure's other traces when they are many.
     """
     if axis not in ("x", "y"):
         raise ValueError(f"axis must be 'x' (vertical line) or 'y' (horizontal); got {axis!r}")
     other = "y" if axis == "x" else "x"
     line = {"color": color, "dash": dash, "width": width}
     if span is not None:
+        trace = go.Scattergl if webgl else go.Scatter
         fig.add_trace(
-            go.Scatter(
+            trace(
                 **{axis: [value, value], other: list(span)},
                 mode="lines",
                 name=name,
