@@ -11,6 +11,7 @@ import hashlib
 import inspect
 import re
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
@@ -96,6 +97,46 @@ def normal_nuts_fit(
         )
     finally:
         note.empty()
+
+
+@st.cache_data(max_entries=48, show_spinner=False)
+def pooling_nuts_fit(
+    values: tuple[float, ...],
+    group: tuple[int, ...],
+    *,
+    regime: str,
+    centered: bool,
+    num_chains: int,
+    draws: int,
+    seed: int,
+) -> nuts.Fit:
+    """NUTS fit of one level of pooling (:func:`hbviz.nuts.fit_pooling`), ``draws`` per chain
+    after as many warm-up steps, with a progress bar in the page."""
+    # The bar lives inside the cached function (Streamlit replays its elements on a hit) and is
+    # emptied at the end, so a hit shows nothing and returns at once.
+    label = f"NUTS, {regime} pooling"
+    bar = st.progress(0.0, text=f"{label}: starting (a new size compiles for a few seconds)")
+    started = time.perf_counter()
+
+    def progress(fraction: float) -> None:
+        seconds = time.perf_counter() - started
+        bar.progress(min(fraction, 1.0), text=f"{label}: {fraction:.0%} ({seconds:.1f} s)")
+
+    try:
+        return nuts.fit_pooling(
+            np.array(values),
+            np.array(group),
+            regime=regime,
+            centered=centered,
+            num_chains=num_chains,
+            num_warmup=draws,
+            num_samples=draws,
+            seed=seed,
+            progress=progress,
+            status=lambda message: bar.progress(0.0, text=f"{label}: {message}"),
+        )
+    finally:
+        bar.empty()
 
 
 def nuts_forms_panel(

@@ -1,43 +1,10 @@
 """Levels of pooling (NumPyro tutorial): no, complete and partial pooling fitted with NUTS."""
 
-import time
-
-import numpy as np
 import streamlit as st
 
-from hbviz import datasets, lecture, nuts, pooling_fits
+from hbviz import datasets, lecture, pooling_fits
 from hbviz.plots import pooling
 from pages import _ui
-
-
-@st.cache_data(max_entries=48, show_spinner=False)
-def pooling_fit(values, group, regime, centered, num_chains, num_samples, seed) -> nuts.Fit:
-    # The bar lives inside the cached function (Streamlit replays its elements on a hit) and is
-    # emptied at the end, so a hit shows nothing and returns at once.
-    label = f"NUTS, {regime} pooling"
-    bar = st.progress(0.0, text=f"{label}: starting (a new size compiles for a few seconds)")
-    started = time.perf_counter()
-
-    def progress(fraction: float) -> None:
-        seconds = time.perf_counter() - started
-        bar.progress(min(fraction, 1.0), text=f"{label}: {fraction:.0%} ({seconds:.1f} s)")
-
-    try:
-        return nuts.fit_pooling(
-            np.array(values),
-            np.array(group),
-            regime=regime,
-            centered=centered,
-            num_chains=num_chains,
-            num_warmup=num_samples,
-            num_samples=num_samples,
-            seed=seed,
-            progress=progress,
-            status=lambda message: bar.progress(0.0, text=f"{label}: {message}"),
-        )
-    finally:
-        bar.empty()
-
 
 PAGE = lecture.page("pages/levels_of_pooling.py")
 DEFAULTS = {"chains": PAGE.nuts_chains, "draws": PAGE.nuts_draws, "seed": 0, "noncentered": False}
@@ -129,8 +96,14 @@ WHY = {
 fits = {}
 try:
     for regime, centered in [("no", False), ("complete", False), ("partial", not noncentered)]:
-        fits[f"{regime} pooling"] = pooling_fit(
-            values, _ui.as_tuple(codes), regime, centered, chains, draws, int(seed)
+        fits[f"{regime} pooling"] = _ui.pooling_nuts_fit(
+            values,
+            _ui.as_tuple(codes),
+            regime=regime,
+            centered=centered,
+            num_chains=chains,
+            draws=draws,
+            seed=int(seed),
         )
 except ValueError as err:
     _ui.show_problem(err)
