@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
+
+from hbviz import priors
 
 
 def as_vector(values, name: str, *, min_length: int = 1) -> np.ndarray:
@@ -89,3 +93,83 @@ def counts(y, n) -> tuple[np.ndarray, np.ndarray]:
         i = bad[0]
         raise ValueError(f"y[{i}] is {y_arr[i]:g} but n[{i}] is {n_arr[i]:g}; y cannot exceed n")
     return y_arr, n_arr
+
+
+def group_names(names, n_groups: int, *, first: int = 0) -> list[str]:
+    """``names`` as text, one per group; None numbers the groups from ``first``."""
+    if names is None:
+        return [str(j + first) for j in range(n_groups)]
+    names = [str(name) for name in names]
+    if len(names) != n_groups:
+        raise ValueError(f"got {len(names)} names for {n_groups} groups")
+    return names
+
+
+def is_blank(name) -> bool:
+    """Whether a group name is missing: None, NaN (pandas' empty cell) or only whitespace."""
+    return name is None or (isinstance(name, float) and np.isnan(name)) or not str(name).strip()
+
+
+def choice(value, name: str, options) -> str:
+    if not isinstance(value, str) or value not in options:
+        expected = ", ".join(repr(o) for o in options)
+        raise ValueError(f"{name} must be one of {expected}; got {value!r}")
+    return value
+
+
+def flag(value, name: str) -> bool:
+    if not isinstance(value, bool | np.bool_):
+        raise ValueError(f"{name} must be True or False; got {value!r}")
+    return bool(value)
+
+
+def normal_prior(value, name: str) -> tuple[np.float64, np.float64]:
+    """(mean, sd) of a normal prior, as float64 scalars (one dtype, so jit never retraces)."""
+    try:
+        mean, sd = value
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{name} must be a pair (mean, sd); got {value!r}") from err
+    mean = finite_scalar(mean, f"{name} mean")
+    sd = positive_scalar(sd, f"{name} sd")
+    return np.float64(mean), np.float64(sd)
+
+
+def group_ids(group, num_values: int) -> tuple[np.ndarray, int]:
+    """Group ids 0, 1, …, G-1 (each present) of ``num_values`` values, and G."""
+    ids = as_vector(group, "group")
+    if ids.size != num_values:
+        raise ValueError(
+            f"values and group must have the same length; got {num_values} and {ids.size}"
+        )
+    bad = np.flatnonzero((ids != np.round(ids)) | (ids < 0))
+    if bad.size:
+        raise ValueError(f"group[{bad[0]}] is {ids[bad[0]]:g}; group ids must be whole numbers ≥ 0")
+    ids = ids.astype(np.int64)
+    num_groups = int(ids.max()) + 1
+    missing = np.setdiff1d(np.arange(num_groups), ids)
+    if missing.size:
+        raise ValueError(
+            f"group ids must be 0, 1, …, G-1 with every group present; group {missing[0]} has "
+            f"no values (largest id is {num_groups - 1})"
+        )
+    return ids, num_groups
+
+
+class Hierarchy(NamedTuple):
+    """The checked options of a NUTS hierarchy, as the models take them."""
+
+    centered: bool
+    tau_prior: str
+    tau_scale: np.float64
+    mu_mean: np.float64
+    mu_sd: np.float64
+
+
+def hierarchy(model: str, *, centered, tau_prior, tau_scale, mu_prior) -> Hierarchy:
+    """Check the options every NUTS hierarchy shares; ``tau_prior`` must be one that ``model``
+    offers in :data:`hbviz.priors.TAU_PRIORS`."""
+    centered = flag(centered, "centered")
+    tau_prior = priors.check(tau_prior, model).name
+    tau_scale = np.float64(positive_scalar(tau_scale, "tau_scale"))
+    mu_mean, mu_sd = normal_prior(mu_prior, "mu_prior")
+    return Hierarchy(centered, tau_prior, tau_scale, mu_mean, mu_sd)

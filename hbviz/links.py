@@ -15,6 +15,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from hbviz.upload import table_problem
+
 MAX_TEXT = 200  # characters of a number, a choice or a switch; longer text is not read at all
 MAX_TABLE_CHARS = 20_000  # a lecture table in a link: a few hundred short rows at most
 MAX_TABLE_ROWS = 100  # pairwise plots grow as rows², NUTS fits add parameters per row
@@ -87,9 +89,13 @@ def check_table_size(table: pd.DataFrame, *, max_rows: int = MAX_TABLE_ROWS) -> 
 def _check_size(number: float, row: int, column: str) -> None:
     size = abs(number)
     if size > MAX_ABS or 0 < size < MIN_ABS:
-        raise ValueError(
+        raise table_problem(
             f"row {row}, column {column!r}: {number:g}; numbers here are 0 or between "
-            f"{MIN_ABS:g} and {MAX_ABS:g} in size"
+            f"{MIN_ABS:g} and {MAX_ABS:g} in size",
+            row=row,
+            column=column,
+            value=f"{number:g}",
+            expected=f"0 or a size between {MIN_ABS:g} and {MAX_ABS:g}",
         )
 
 
@@ -128,14 +134,19 @@ def read_table(
         numbers = pd.to_numeric(table[column], errors="coerce").to_numpy(dtype=float)
         for row, number in enumerate(numbers):
             cell = table[column].iloc[row]
+            where = {"row": row + 1, "column": column, "value": excerpt(cell, 20)}
             if not np.isfinite(number):
-                raise ValueError(
-                    f"row {row + 1}, column {column!r}: {excerpt(cell, 20)!r} is not a number"
+                raise table_problem(
+                    f"row {row + 1}, column {column!r}: {excerpt(cell, 20)!r} is not a number",
+                    expected="a number",
+                    **where,
                 )
             _check_size(number, row + 1, column)
             if pd.api.types.is_integer_dtype(dtype) and number != round(number):
-                raise ValueError(
-                    f"row {row + 1}, column {column!r}: {number:g} is not a whole number"
+                raise table_problem(
+                    f"row {row + 1}, column {column!r}: {number:g} is not a whole number",
+                    expected="a whole number",
+                    **where,
                 )
         table[column] = numbers.astype(dtype)
     return table

@@ -30,10 +30,9 @@ from jax.nn import log_sigmoid, sigmoid
 from jax.scipy.special import gammaln
 from numpyro.distributions import constraints
 
+from hbviz import priors
+
 __all__ = [
-    "COUNTS_TAU_PRIORS",
-    "ESTIMATES_TAU_PRIORS",
-    "RAW_TAU_PRIORS",
     "BetaBinomial",
     "counts_beta_binomial",
     "counts_logit_normal_centered",
@@ -50,26 +49,19 @@ __all__ = [
     "tau_distribution",
 ]
 
-ESTIMATES_TAU_PRIORS = ("half_cauchy", "half_normal")
-RAW_TAU_PRIORS = ("half_normal", "exponential")
-COUNTS_TAU_PRIORS = ("half_cauchy", "half_normal")
-
 
 def tau_distribution(tau_prior: str, tau_scale) -> dist.Distribution:
     """The prior of the population sd τ, named by ``tau_prior`` and scaled by ``tau_scale``.
 
-    ``"half_cauchy"`` and ``"half_normal"`` take ``tau_scale`` as their scale; ``"exponential"``
-    takes it as its mean (rate ``1 / tau_scale``), so the slider means the same thing for all three.
+    The registry :data:`hbviz.priors.TAU_PRIORS` holds the distributions: ``"half_cauchy"`` and
+    ``"half_normal"`` take ``tau_scale`` as their scale, ``"exponential"`` as its mean (rate
+    ``1 / tau_scale``), so the slider means the same thing for all of them.
     """
-    if tau_prior == "half_cauchy":
-        return dist.HalfCauchy(tau_scale)
-    if tau_prior == "half_normal":
-        return dist.HalfNormal(tau_scale)
-    if tau_prior == "exponential":
-        return dist.Exponential(1.0 / tau_scale)
-    raise ValueError(
-        f"tau_prior must be 'half_cauchy', 'half_normal' or 'exponential'; got {tau_prior!r}"
-    )
+    prior = priors.TAU_PRIORS.get(tau_prior) if isinstance(tau_prior, str) else None
+    if prior is None or prior.distribution is None:
+        proper = ", ".join(repr(n) for n, p in priors.TAU_PRIORS.items() if p.proper)
+        raise ValueError(f"tau_prior must be one of {proper}; got {tau_prior!r}")
+    return prior.distribution(tau_scale)
 
 
 # --- estimates with known standard errors (BDA3 §5.4–5.5) ---------------------------------------

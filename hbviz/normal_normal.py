@@ -5,7 +5,7 @@ Model::
     y_j ~ N(θ_j, σ_j²)   (σ_j known)
     θ_j ~ N(μ, τ²)
     μ   ~ flat, or N(m₀, s₀²)
-    τ   ~ uniform on (0, ∞), half-Cauchy(0, scale) or half-normal(0, scale)
+    τ   ~ one of the priors that hbviz.priors offers to the "exact" model
 
 The posterior factorises as p(τ | y) p(μ | τ, y) p(θ | μ, τ, y). Given τ, μ is normal with
 
@@ -26,9 +26,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from hbviz import _validate
-
-TAU_PRIORS = ("uniform", "half_cauchy", "half_normal")
+from hbviz import _validate, priors
 
 # Grid sizes. The coarse grid is geometric over twelve decades around the data's scale and only
 # locates the mass; the fine grid is linear over the bulk (up to the 99.9% point) and geometric
@@ -107,13 +105,11 @@ class PosteriorPredictive(NamedTuple):
 # JAX kernels: pure functions of arrays, jitted once below.
 
 
-def _log_prior_tau(tau, prior_code, tau_scale):
-    z = tau / tau_scale
-    return jnp.select(
-        [prior_code == 0, prior_code == 1],
-        [jnp.zeros_like(tau), -jnp.log1p(z * z)],
-        -0.5 * z * z,
-    )
+def _log_prior_tau(tau, prior_code, tau_scale, prior_names):
+    """log p(τ) of prior ``prior_names[prior_code]``: the code is traced, so one compiled program
+    serves every prior; the names are static and change only when the registry does."""
+    branches = [priors.TAU_PRIORS[name].log_density for name in prior_names]
+    return jax.lax.switch(prior_code, branches, tau, tau_scale)
 
 
 def _mu_given_tau_block(tau, y, sigma2, mu_mean, mu_prec):
@@ -154,12 +150,12 @@ def _quantile(levels, grid, density):
     return jnp.interp(levels, cdf, grid)
 
 
-def _tau_grid(y, sigma2, prior_code, tau_scale, mu_mean, mu_prec):
+def _tau_grid(y, sigma2, prior_code, tau_scale, mu_mean, mu_prec, prior_names):
     """A τ grid fitted to where p(τ | y) has its mass, with the log density on it."""
     ref = jnp.std(y) + jnp.sqrt(jnp.mean(sigma2))
     coarse = jnp.concatenate([jnp.zeros(1), ref * jnp.geomspace(1e-6, 1e6, _COARSE - 1)])
     log_p = _mu_given_tau(coarse, y, sigma2, mu_mean, mu_prec)[2]
-    log_p = log_p + _log_prior_tau(coarse, prior_code, tau_scale)
+    log_p = log_p + _log_prior_tau(coarse, prior_code, tau_scale, prior_names)
     density = jnp.exp(log_p - log_p.max())
     lo, bulk, hi = _quantile(jnp.array([1e-9, 0.999, 1.0 - 1e-9]), coarse, density)
     # Keep τ = 0 in the grid whenever the mass reaches near it: the mode is often there.
@@ -170,20 +166,20 @@ def _tau_grid(y, sigma2, prior_code, tau_scale, mu_mean, mu_prec):
     return jnp.concatenate([bulk_part, tail_part])
 
 
-@jax.jit
-def _tau_posterior(y, sigma2, prior_code, tau_scale, mu_mean, mu_prec):
-    grid = _tau_grid(y, sigma2, prior_code, tau_scale, mu_mean, mu_prec)
+@partial(jax.jit, static_argnames=("prior_names",))
+def _tau_posterior(y, sigma2, prior_code, tau_scale, mu_mean, mu_prec, prior_names):
+    grid = _tau_grid(y, sigma2, prior_code, tau_scale, mu_mean, mu_prec, prior_names)
     mu_hat, log_var_mu, log_lik = _mu_given_tau(grid, y, sigma2, mu_mean, mu_prec)
-    log_p = log_lik + _log_prior_tau(grid, prior_code, tau_scale)
+    log_p = log_lik + _log_prior_tau(grid, prior_code, tau_scale, prior_names)
     density = jnp.exp(log_p - log_p.max())
     density = density / _trapezoid_cells(grid, density).sum()
     return grid, density, mu_hat, log_var_mu
 
 
-@partial(jax.jit, static_argnames=("draws",))
-def _sample(key, y, sigma2, prior_code, tau_scale, mu_mean, mu_prec, *, draws):
+@partial(jax.jit, static_argnames=("draws", "prior_names"))
+def _sample(key, y, sigma2, prior_code, tau_scale, mu_mean, mu_prec, *, draws, prior_names):
     grid, density, mu_hat, log_var_mu = _tau_posterior(
-        y, sigma2, prior_code, tau_scale, mu_mean, mu_prec
+        y, sigma2, prior_code, tau_scale, mu_mean, mu_prec, prior_names
     )
     key_tau, key_mu, key_theta = jax.random.split(key, 3)
 
@@ -257,20 +253,21 @@ def _check_mu_prior(mu_prior) -> tuple[float, float]:
 
 
 def _check_tau_prior(tau_prior: str, tau_scale: float, n_groups: int, mu_prec: float):
-    if tau_prior not in TAU_PRIORS:
-        raise ValueError(f"tau_prior must be one of {', '.join(TAU_PRIORS)}; got {tau_prior!r}")
+    """(code, scale, names): the prior's index among the names the exact model offers."""
+    prior = priors.check(tau_prior, "exact")
+    offered = priors.names("exact")
     tau_scale = _validate.positive_scalar(tau_scale, "tau_scale")
     # Under a uniform prior, p(τ | y) falls off like τ^-(J-1) with a flat prior on μ (τ^-J with a
     # normal one): it does not integrate unless that power exceeds 1.
     needed = 2 if mu_prec > 0 else 3
-    if tau_prior == "uniform" and n_groups < needed:
+    if not prior.proper and n_groups < needed:
         raise ValueError(
-            f"a uniform prior on tau needs at least {needed} groups "
+            f"a {prior.label} prior on tau needs at least {needed} groups "
             f"{'with a normal prior on mu' if mu_prec > 0 else 'with a flat prior on mu'}; "
-            f"with {n_groups} the posterior is improper. Choose a half-Cauchy or half-normal "
-            "prior on tau."
+            f"with {n_groups} the posterior is improper. Choose a proper prior on tau "
+            f"({', '.join(priors.label(n) for n in offered if priors.TAU_PRIORS[n].proper)})."
         )
-    return TAU_PRIORS.index(tau_prior), tau_scale
+    return offered.index(tau_prior), tau_scale, offered
 
 
 def sample_posterior(
@@ -292,7 +289,8 @@ def sample_posterior(
     sigma : array, shape (J,)
         Standard error of each estimate (known, > 0).
     tau_prior : {"uniform", "half_cauchy", "half_normal"}
-        Prior on the population sd τ. "uniform" is BDA3's choice (improper, flat on τ > 0).
+        Prior on the population sd τ, one that :func:`hbviz.priors.names` lists for "exact".
+        "uniform" is BDA3's choice (improper, flat on τ > 0).
     tau_scale : float
         Scale of the half-Cauchy or half-normal prior (ignored by "uniform").
     mu_prior : None or (mean, sd)
@@ -314,10 +312,12 @@ def sample_posterior(
     """
     y_arr, sigma_arr = _check_data(y, sigma)
     mu_mean, mu_prec = _check_mu_prior(mu_prior)
-    code, tau_scale = _check_tau_prior(tau_prior, tau_scale, y_arr.size, mu_prec)
+    code, tau_scale, names = _check_tau_prior(tau_prior, tau_scale, y_arr.size, mu_prec)
     draws = _validate.draw_count(draws)
     key = jax.random.PRNGKey(_validate.seed(seed))
-    out = _sample(key, y_arr, sigma_arr**2, code, tau_scale, mu_mean, mu_prec, draws=draws)
+    out = _sample(
+        key, y_arr, sigma_arr**2, code, tau_scale, mu_mean, mu_prec, draws=draws, prior_names=names
+    )
     return NormalPosterior(*(np.asarray(a) for a in out))
 
 
@@ -339,8 +339,10 @@ def tau_posterior(
     """
     y_arr, sigma_arr = _check_data(y, sigma)
     mu_mean, mu_prec = _check_mu_prior(mu_prior)
-    code, tau_scale = _check_tau_prior(tau_prior, tau_scale, y_arr.size, mu_prec)
-    grid, density, _, _ = _tau_posterior(y_arr, sigma_arr**2, code, tau_scale, mu_mean, mu_prec)
+    code, tau_scale, names = _check_tau_prior(tau_prior, tau_scale, y_arr.size, mu_prec)
+    grid, density, _, _ = _tau_posterior(
+        y_arr, sigma_arr**2, code, tau_scale, mu_mean, mu_prec, prior_names=names
+    )
     return np.asarray(grid), np.asarray(density)
 
 

@@ -356,54 +356,14 @@ def posterior_summary(
     return pd.DataFrame.from_dict(rows, orient="index", columns=list(SUMMARY_COLUMNS))
 
 
-# --- argument checks -----------------------------------------------------------------------------
-
-
-def _choice(value, name: str, options) -> str:
-    if not isinstance(value, str) or value not in options:
-        expected = ", ".join(repr(o) for o in options)
-        raise ValueError(f"{name} must be one of {expected}; got {value!r}")
-    return value
-
-
-def _flag(value, name: str) -> bool:
-    if not isinstance(value, bool | np.bool_):
-        raise ValueError(f"{name} must be True or False; got {value!r}")
-    return bool(value)
-
-
-def _normal_prior(value, name: str) -> tuple[np.ndarray, np.ndarray]:
-    """(mean, sd) of a normal prior, as float64 scalars (one dtype, so jit never retraces)."""
-    try:
-        mean, sd = value
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"{name} must be a pair (mean, sd); got {value!r}") from err
-    mean = _validate.finite_scalar(mean, f"{name} mean")
-    sd = _validate.positive_scalar(sd, f"{name} sd")
-    return np.float64(mean), np.float64(sd)
-
-
-def _group_ids(group, num_values: int) -> tuple[np.ndarray, int]:
-    ids = _validate.as_vector(group, "group")
-    if ids.size != num_values:
-        raise ValueError(
-            f"values and group must have the same length; got {num_values} and {ids.size}"
-        )
-    bad = np.flatnonzero((ids != np.round(ids)) | (ids < 0))
-    if bad.size:
-        raise ValueError(f"group[{bad[0]}] is {ids[bad[0]]:g}; group ids must be whole numbers ≥ 0")
-    ids = ids.astype(np.int64)
-    num_groups = int(ids.max()) + 1
-    missing = np.setdiff1d(np.arange(num_groups), ids)
-    if missing.size:
-        raise ValueError(
-            f"group ids must be 0, 1, …, G-1 with every group present; group {missing[0]} has "
-            f"no values (largest id is {num_groups - 1})"
-        )
-    return ids, num_groups
-
-
 _REGIMES = ("no", "complete", "partial")
+
+
+def _model_name(family: str, regime: str, centered: bool) -> str:
+    """The ``hbviz.models`` function of a regime: ``estimates_partial_pooling_centered``, …"""
+    if regime == "partial":
+        return f"{family}_partial_pooling_{'centered' if centered else 'noncentered'}"
+    return f"{family}_{regime}_pooling"
 
 
 # --- the fits ------------------------------------------------------------------------------------
@@ -468,20 +428,14 @@ def fit_normal_hierarchy(
     sigma_arr = _validate.as_vector(sigma, "sigma")
     _validate.same_length(y_arr, "y", sigma_arr, "sigma")
     _validate.positive(sigma_arr, "sigma")
-    regime = _choice(regime, "regime", _REGIMES)
-    centered = _flag(centered, "centered")
-    tau_prior = _choice(tau_prior, "tau_prior", models.ESTIMATES_TAU_PRIORS)
-    tau_scale = np.float64(_validate.positive_scalar(tau_scale, "tau_scale"))
-    mu_mean, mu_sd = _normal_prior(mu_prior, "mu_prior")
-    if regime == "partial":
-        form = "centered" if centered else "noncentered"
-        model_name = f"estimates_partial_pooling_{form}"
-    else:
-        model_name = f"estimates_{regime}_pooling"
+    regime = _validate.choice(regime, "regime", _REGIMES)
+    h = _validate.hierarchy(
+        "estimates", centered=centered, tau_prior=tau_prior, tau_scale=tau_scale, mu_prior=mu_prior
+    )
     return _fit(
-        model_name,
-        {"tau_prior": tau_prior},
-        (sigma_arr, mu_mean, mu_sd, tau_scale, y_arr),
+        _model_name("estimates", regime, h.centered),
+        {"tau_prior": h.tau_prior},
+        (sigma_arr, h.mu_mean, h.mu_sd, h.tau_scale, y_arr),
         num_chains=num_chains,
         num_warmup=num_warmup,
         num_samples=num_samples,
@@ -545,26 +499,22 @@ def fit_pooling(
         ``"tau"``; ``"sigma"`` is (chains, draws, N) under no pooling, (chains, draws) otherwise.
     """
     values_arr = _validate.as_vector(values, "values")
-    group_ids, num_groups = _group_ids(group, values_arr.size)
-    regime = _choice(regime, "regime", _REGIMES)
-    centered = _flag(centered, "centered")
-    tau_prior = _choice(tau_prior, "tau_prior", models.RAW_TAU_PRIORS)
-    tau_scale = np.float64(_validate.positive_scalar(tau_scale, "tau_scale"))
+    group_ids, num_groups = _validate.group_ids(group, values_arr.size)
+    regime = _validate.choice(regime, "regime", _REGIMES)
+    h = _validate.hierarchy(
+        "raw", centered=centered, tau_prior=tau_prior, tau_scale=tau_scale, mu_prior=mu_prior
+    )
     sigma_rate = np.float64(_validate.positive_scalar(sigma_rate, "sigma_rate"))
-    mu_mean, mu_sd = _normal_prior(mu_prior, "mu_prior")
     if regime == "partial":
-        form = "centered" if centered else "noncentered"
-        model_name = f"raw_partial_pooling_{form}"
-        options = {"num_groups": num_groups, "tau_prior": tau_prior}
+        options = {"num_groups": num_groups, "tau_prior": h.tau_prior}
     else:
         # G and the τ family do not enter these models: leave them out of the static key, so
         # that regrouping the data does not compile them again
-        model_name = f"raw_{regime}_pooling"
         options = {"num_groups": None}
     return _fit(
-        model_name,
+        _model_name("raw", regime, h.centered),
         options,
-        (group_ids, mu_mean, mu_sd, sigma_rate, tau_scale, values_arr),
+        (group_ids, h.mu_mean, h.mu_sd, sigma_rate, h.tau_scale, values_arr),
         num_chains=num_chains,
         num_warmup=num_warmup,
         num_samples=num_samples,
@@ -635,11 +585,10 @@ def fit_binomial_hierarchy(
         0 < y_j < n_j: e.g. all y_j = 0, or all n_j = 1); NUTS would drift off to α + β → 0.
     """
     y_arr, n_arr = _validate.counts(y, n)
-    hierarchy = _choice(hierarchy, "hierarchy", _HIERARCHIES)
-    centered = _flag(centered, "centered")
-    tau_prior = _choice(tau_prior, "tau_prior", models.COUNTS_TAU_PRIORS)
-    tau_scale = np.float64(_validate.positive_scalar(tau_scale, "tau_scale"))
-    mu_mean, mu_sd = _normal_prior(mu_prior, "mu_prior")
+    hierarchy = _validate.choice(hierarchy, "hierarchy", _HIERARCHIES)
+    h = _validate.hierarchy(
+        "counts", centered=centered, tau_prior=tau_prior, tau_scale=tau_scale, mu_prior=mu_prior
+    )
     if hierarchy == "beta":
         if not beta_binomial.posterior_is_proper(y_arr, n_arr):
             raise ValueError(
@@ -649,12 +598,12 @@ def fit_binomial_hierarchy(
             )
         model_name, options = "counts_beta_binomial", {}
     else:
-        form = "centered" if centered else "noncentered"
-        model_name, options = f"counts_logit_normal_{form}", {"tau_prior": tau_prior}
+        form = "centered" if h.centered else "noncentered"
+        model_name, options = f"counts_logit_normal_{form}", {"tau_prior": h.tau_prior}
     fit = _fit(
         model_name,
         options,
-        (n_arr.astype(np.int64), mu_mean, mu_sd, tau_scale, y_arr.astype(np.int64)),
+        (n_arr.astype(np.int64), h.mu_mean, h.mu_sd, h.tau_scale, y_arr.astype(np.int64)),
         num_chains=num_chains,
         num_warmup=num_warmup,
         num_samples=num_samples,

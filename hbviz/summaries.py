@@ -11,6 +11,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from hbviz import _validate
+
 QUANTILE_LEVELS = (0.025, 0.25, 0.5, 0.75, 0.975)
 
 
@@ -19,15 +21,6 @@ def _check_draws(draws) -> np.ndarray:
     if arr.ndim != 2 or arr.shape[0] < 1 or arr.shape[1] < 1:
         raise ValueError(f"draws must have shape (draws, groups); got {arr.shape}")
     return arr
-
-
-def _names(names: Sequence[str] | None, n_groups: int) -> list[str]:
-    if names is None:
-        return [str(j) for j in range(n_groups)]
-    names = [str(name) for name in names]
-    if len(names) != n_groups:
-        raise ValueError(f"got {len(names)} names for {n_groups} groups")
-    return names
 
 
 def quantile_column(level: float) -> str:
@@ -55,7 +48,7 @@ def posterior_quantiles(
     qs = np.quantile(arr, levels, axis=0)
     for level, q in zip(levels, qs, strict=True):
         table[quantile_column(level)] = q
-    table.index = pd.Index(_names(names, arr.shape[1]), name="group")
+    table.index = pd.Index(_validate.group_names(names, arr.shape[1]), name="group")
     return table
 
 
@@ -104,7 +97,7 @@ def shrinkage_table(
             "upper": np.quantile(arr, 1 - tail, axis=0),
             "shrinkage": fraction,
         },
-        index=pd.Index(_names(names, arr.shape[1]), name="group"),
+        index=pd.Index(_validate.group_names(names, arr.shape[1]), name="group"),
     )
 
 
@@ -170,7 +163,7 @@ def ranking_table(
             "p_best": prob_best(arr),
             "mean_rank": _ranks(arr, largest_first=True).mean(axis=0) + 1,
         },
-        index=pd.Index(_names(names, arr.shape[1]), name="group"),
+        index=pd.Index(_validate.group_names(names, arr.shape[1]), name="group"),
     )
     if threshold is not None:
         table["p_above"] = prob_greater(arr, threshold)

@@ -223,6 +223,15 @@ class UploadError(ValueError):
         super().__init__("\n".join(lines))
 
 
+def table_problem(
+    message: str, *, row=None, column=None, value=None, expected: str | None = None
+) -> UploadError:
+    """The error of a table with one problem at (``row``, ``column``): what a lecture page's
+    editable table or a table in a link raises, shown like a file's problems."""
+    shown = None if value is None else str(value)
+    return UploadError([Problem(message, row=row, column=column, value=shown, expected=expected)])
+
+
 @dataclass
 class Dataset:
     """A checked dataset.

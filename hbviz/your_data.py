@@ -32,14 +32,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from hbviz import _validate, beta_binomial, export, normal_normal, nuts, summaries
+from hbviz import _validate, beta_binomial, export, normal_normal, nuts, pooling, summaries
+from hbviz import priors as tau_priors
 from hbviz.upload import Dataset, UploadError
 
-POOLING_SERIES = ("no pooling", "complete pooling", "partial pooling")
 WITHIN_SD = ("pooled", "per_group")
-# τ priors of the exact analysis; the NUTS check has each of them only where its model does.
-TAU_PRIORS = ("half_normal", "half_cauchy", "uniform")
-NUTS_TAU_PRIORS = {"estimates": ("half_normal", "half_cauchy"), "raw": ("half_normal",)}
+# The τ prior the analysis starts from; the others are those hbviz.priors offers the exact model.
+DEFAULT_TAU_PRIOR = "half_normal"
 # A group's own sd from fewer observations than this is too rough to be taken as known: with
 # n_j − 1 degrees of freedom, s_j/σ is below 1/4 one time in five for n_j = 2, and below 2/3 one
 # time in ten for n_j = 10.
@@ -294,18 +293,16 @@ def priors(
             None,
             "Prior p(α, β) ∝ (α+β)^(−5/2) (BDA3 §5.3), in the exact analysis and in NUTS.",
         )
-    if tau_prior not in TAU_PRIORS:
-        raise ValueError(f"tau_prior must be one of {', '.join(TAU_PRIORS)}; got {tau_prior!r}")
+    prior = tau_priors.check(tau_prior, "exact")
     reference = default_tau_scale(g)
     scale = reference if tau_scale is None else _validate.positive_scalar(tau_scale, "tau_scale")
     y = g.table["raw"].to_numpy(float)
     se = g.table["std_error"].to_numpy(float)
     mu_prior = (float(np.mean(y)), 10 * float(np.sqrt(reference**2 + np.mean(se**2))))
-    family = {"half_normal": "half-normal", "half_cauchy": "half-Cauchy"}.get(tau_prior)
     tau_text = (
-        "τ uniform on (0, ∞)"
-        if family is None
-        else f"τ ~ {family}(scale {_number(scale)}; the spread of the group estimates is "
+        f"τ {prior.label} on (0, ∞)"
+        if not prior.proper
+        else f"τ ~ {prior.label}(scale {_number(scale)}; the spread of the group estimates is "
         f"{_number(reference)})"
     )
     text = f"Priors: {tau_text}, μ ~ N({_number(mu_prior[0])}, {_number(mu_prior[1])}²)"
@@ -348,15 +345,8 @@ def pooling_intervals(
         no = (raw, raw - z * se, raw + z * se)
         m, s = complete_pooling(data, g)
         complete = (ones * m, ones * (m - z * s), ones * (m + z * s))
-    draws = np.asarray(theta_draws, dtype=float)
-    lower, median, upper = np.quantile(draws, [tail, 0.5, 1 - tail], axis=0)
-    parts = dict(zip(POOLING_SERIES, (no, complete, (median, lower, upper)), strict=True))
-    return pd.concat(
-        [
-            pd.DataFrame({"group": names, "series": s, "estimate": e, "lower": lo, "upper": hi})
-            for s, (e, lo, hi) in parts.items()
-        ],
-        ignore_index=True,
+    return pooling.pooling_table(
+        names, no=no, complete=complete, theta_draws=theta_draws, interval=interval
     )
 
 
@@ -548,6 +538,22 @@ def nuts_group_draws(fit: nuts.Fit) -> np.ndarray:
     return draws.reshape(-1, draws.shape[-1])
 
 
+def offered_tau_priors() -> tuple[str, ...]:
+    """The τ priors of the exact analysis (:mod:`hbviz.priors`), :data:`DEFAULT_TAU_PRIOR` first."""
+    others = [n for n in tau_priors.names("exact") if n != DEFAULT_TAU_PRIOR]
+    return (DEFAULT_TAU_PRIOR, *others)
+
+
+def nuts_tau_priors(shape: str) -> tuple[str, ...] | None:
+    """The τ priors the NUTS check of a normal ``shape`` shares with the exact analysis (those
+    both its model and the exact one offer); None for counts, which have no τ."""
+    model = {"estimates": "estimates", "raw": "raw"}.get(shape)
+    if model is None:
+        return None
+    exact = tau_priors.names("exact")
+    return tuple(n for n in tau_priors.names(model) if n in exact)
+
+
 def nuts_unavailable(data: Dataset, *, tau_prior: str = "half_normal") -> str | None:
     """Why the NUTS check cannot fit the same model as the exact analysis, or None if it can."""
     if data.n_groups > NUTS_MAX_GROUPS or len(data.table) > NUTS_MAX_ROWS:
@@ -555,12 +561,12 @@ def nuts_unavailable(data: Dataset, *, tau_prior: str = "half_normal") -> str | 
             f"NUTS is offered up to {NUTS_MAX_GROUPS} groups and {NUTS_MAX_ROWS:,} rows; beyond "
             "that a fit takes minutes here, and the exact answer above is enough."
         )
-    offered = NUTS_TAU_PRIORS.get(data.shape)
+    offered = nuts_tau_priors(data.shape)
     if offered is not None and tau_prior not in offered:
-        names = " or ".join(p.replace("_", "-") for p in offered)
+        names = " or ".join(tau_priors.label(p) for p in offered)
         return (
             f"The NUTS check of this shape has a {names} prior on τ, not the "
-            f"{tau_prior.replace('_', '-')} one chosen (MCMC needs a proper prior), so it would "
+            f"{tau_priors.label(tau_prior)} one chosen (MCMC needs a proper prior), so it would "
             f"check another model. Choose {names} to run it."
         )
     return None

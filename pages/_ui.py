@@ -22,10 +22,10 @@ import streamlit as st
 from hbviz import (
     beta_binomial,
     diagnostics,
+    estimate_tables,
     export,
     links,
     normal_normal,
-    normal_pooling,
     nuts,
     upload,
     your_data,
@@ -176,7 +176,7 @@ def nuts_forms_panel(
             st.subheader(f"{form.capitalize()} form")
             nuts_diagnostics(fit)
     tau_draws = {f"NUTS, {form}": fit.samples["tau"] for form, fit in fits.items()}
-    x_max = normal_pooling.tau_axis_limit(exact.tau)
+    x_max = estimate_tables.tau_axis_limit(exact.tau)
     plot(
         eight_schools_figs.tau_marginal_comparison,
         tau_draws,

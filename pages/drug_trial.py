@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from hbviz import beta_binomial, comparisons, datasets, lecture, summaries
+from hbviz import beta_binomial, beta_comparisons, datasets, historical_controls, lecture, summaries
 from hbviz.plots import beta_binomial as plots
 from pages import _ui
 
@@ -31,14 +31,15 @@ n = _ui.sidebar.number_input(
 )
 
 try:
-    all_y, all_n = comparisons.with_current(HIST_Y, HIST_N, y, n)
+    all_y, all_n = historical_controls.with_current(HIST_Y, HIST_N, y, n)
 except ValueError as err:
     _ui.show_problem(err, prefix="Cannot analyse this: ")
     st.info("Make y at most n in the sidebar (the lecture's values are y = 4, n = 14).")
     st.stop()
 
 prior = beta_binomial.moment_estimate(HIST_Y, HIST_N)
-eb_mean, eb_sd = beta_binomial.beta_mean_sd(prior[0] + y, prior[1] + n - y)
+eb_posterior = [float(p[0]) for p in beta_binomial.conjugate_posterior(*prior, [y], [n])]
+eb_mean, eb_sd = beta_binomial.beta_mean_sd(*eb_posterior)
 with st.spinner("Computing the exact posterior…", show_time=True):
     full = _ui.beta_binomial_posterior(
         _ui.as_tuple(all_y.astype(int)), _ui.as_tuple(all_n.astype(int)), draws=DRAWS
@@ -54,8 +55,7 @@ with left:
         "current experiment then updates it like any conjugate prior (prior → posterior):"
     )
     st.markdown(
-        f"#### {comparisons.beta_label(*prior)} → "
-        f"{comparisons.beta_label(prior[0] + y, prior[1] + n - y)}"
+        f"#### {beta_comparisons.beta_label(*prior)} → {beta_comparisons.beta_label(*eb_posterior)}"
     )
     cols = st.columns(2)
     cols[0].metric("posterior mean of θ", f"{eb_mean:.3f}")
@@ -100,7 +100,7 @@ with right:
 
 st.subheader(f"The current experiment, {y}/{n}, analysed three ways")
 _ui.method_badge("exact")
-x, curves, table = comparisons.one_group_analyses(
+x, curves, table = historical_controls.one_group_analyses(
     y,
     n,
     empirical_prior=prior,

@@ -4,17 +4,17 @@ is best, a new school, and NUTS in the centered and non-centered forms."""
 import numpy as np
 import streamlit as st
 
-from hbviz import datasets, lecture, normal_normal, normal_pooling, summaries
+from hbviz import datasets, estimate_tables, lecture, normal_normal, priors, summaries, table_checks
 from hbviz.plots import eight_schools as figs
 from pages import _ui
 
 PAGE = lecture.page("pages/eight_schools.py")
-PRIORS = {"uniform": "uniform (BDA3)", "half_cauchy": "half-Cauchy", "half_normal": "half-normal"}
+PRIORS = {name: priors.label(name) for name in priors.names("exact")}
 NUTS_DRAWS = (50, 100, 250, 500, 1000, 2000)
 DEFAULTS = dict(tau_prior="uniform", tau_scale=5.0, mu_on=False, mu_mean=0.0, mu_sd=5.0, tau=10.0)
 DEFAULTS |= dict(c=28.0, sigma_new=13.0, nuts=False, nuts_draws=PAGE.nuts_draws)
 SLIDERS = {  # label, lowest, highest, step; the lecture's value is in DEFAULTS
-    "tau_scale": ("Scale of the half-Cauchy / half-normal prior on τ", 0.5, 50.0, 0.5),
+    "tau_scale": (priors.scale_label("exact"), 0.5, 50.0, 0.5),
     "mu_mean": ("Prior mean of μ", -30.0, 30.0, 1.0),
     "mu_sd": ("Prior sd of μ", 1.0, 100.0, 1.0),
     "c": ("Threshold c for Pr(θ_j ≥ c)", -20.0, 60.0, 1.0),
@@ -60,11 +60,11 @@ def table(frame, name: str, digits: int) -> None:
 sb.header("Priors")
 choice = dict(default="uniform", format_func=PRIORS.get, required=True, **BIND)
 tau_prior = sb.segmented_control("Prior on τ", list(PRIORS), key="tau_prior", **choice)
-tau_scale = slider("tau_scale", disabled=tau_prior == "uniform")
+tau_scale = slider("tau_scale", disabled=not priors.TAU_PRIORS[tau_prior].proper)
 mu_on = sb.toggle("Normal prior on μ (otherwise flat)", key="mu_on", **BIND)
 mu_mean, mu_sd = slider("mu_mean", disabled=not mu_on), slider("mu_sd", disabled=not mu_on)
 mu_prior = (mu_mean, mu_sd) if mu_on else None
-priors = dict(tau_prior=tau_prior, tau_scale=tau_scale, mu_prior=mu_prior)
+settings = dict(tau_prior=tau_prior, tau_scale=tau_scale, mu_prior=mu_prior)
 
 st.header("1 · No pooling, complete pooling, partial pooling")
 left, right = st.columns([1, 2])
@@ -76,14 +76,14 @@ with left:
     data = _ui.editable_data(
         datasets.eight_schools(),
         key="data",
-        validate=normal_pooling.check_estimates,
+        validate=table_checks.check_estimates,
         column_config=COLUMNS,
     )
 names = data["school"].astype(str).tolist()
 y, sigma = data["y"].to_numpy(float), data["sigma"].to_numpy(float)
 estimates = dict(y=_ui.as_tuple(y), sigma=_ui.as_tuple(sigma))
 try:
-    post = _ui.normal_posterior(**estimates, **priors, draws=PAGE.exact_draws)
+    post = _ui.normal_posterior(**estimates, **settings, draws=PAGE.exact_draws)
 except ValueError as err:
     _ui.show_problem(err)
     st.stop()
@@ -94,7 +94,7 @@ with right:
     cols[0].metric("Complete pooling (τ = 0)", f"{pooled:.1f} ± {pooled_sd:.1f}")
     cols[1].metric("Hierarchical: E(μ | y)", f"{post.mu.mean():.1f}")
     cols[2].metric("Hierarchical: median of τ", f"{np.median(post.tau):.1f}")
-    intervals = normal_pooling.pooling_intervals(names, y, sigma, post.theta)
+    intervals = estimate_tables.pooling_intervals(names, y, sigma, post.theta)
     _ui.plot(figs.pooling_forest, intervals, pooled_mean=pooled, x_title=UNIT)
     st.caption(
         "Points and 95% intervals: y_j ± 1.96 σ_j; the precision-weighted mean ± 1.96 × its "
@@ -106,7 +106,7 @@ with right:
     )
 
 _ui.section("2 · How different are the schools? p(τ | y)", "exact")
-tau_max = normal_pooling.tau_axis_limit(post.tau)
+tau_max = estimate_tables.tau_axis_limit(post.tau)
 if st.session_state.get("tau", 0.0) > tau_max:  # the τ axis shrank after the data or prior changed
     st.session_state["tau"] = tau_max
 sb.header("Conditional on τ")
@@ -136,7 +136,7 @@ marked = dict(tau=tau, mu_hat=float(at.mu_mean[0]), x_title=UNIT)
 _ui.plot(figs.conditional_shrinkage_plot, y, at.theta_mean[0], at.theta_sd[0], names, **marked)
 
 _ui.section("4 · Posterior quantiles (BDA3 Table 5.3)", "exact")
-quantiles = normal_pooling.quantile_table(post, names)
+quantiles = estimate_tables.quantile_table(post, names)
 cols = st.columns(2)
 with cols[0]:
     table(quantiles, "quantiles", 1)
@@ -146,7 +146,7 @@ with cols[1]:
 _ui.section("5 · Which school is best?", "exact")
 sb.header("Questions")
 c = slider("c")
-probs = normal_pooling.probability_table(post.theta, names, c)
+probs = estimate_tables.probability_table(post.theta, names, c)
 probs.columns = [f"Pr(θ_j ≥ {c:g})", "Pr(best)", "expected rank"]
 cols = st.columns([2, 3])
 with cols[0]:
@@ -163,7 +163,7 @@ cols = st.columns(2)
 with cols[0]:
     _ui.plot(figs.predictive_plot, pred.theta_new, pred.y_new, sigma_new=sigma_new, x_title=UNIT)
 with cols[1]:
-    table(normal_pooling.predictive_table(pred), "new_school", 1)
+    table(estimate_tables.predictive_table(pred), "new_school", 1)
     st.caption(
         "θ̃ ~ N(μ, τ²), averaged over the posterior of (μ, τ): where a new school's true effect "
         "may lie. ỹ adds the measurement error σ_new: what its study would report."
@@ -174,7 +174,7 @@ sb.header("NUTS")
 run = sb.toggle(f"Run NUTS ({PAGE.nuts_chains} chains, both forms)", key="nuts", **BIND)
 label = "NUTS draws per chain (and as many warm-up)"
 n = sb.select_slider(label, NUTS_DRAWS, DEFAULTS["nuts_draws"], key="nuts_draws", **BIND)
-pri = normal_pooling.nuts_priors(**priors)
+pri = estimate_tables.nuts_priors(**settings)
 st.markdown(
     f"NUTS needs proper priors, so here τ ~ {PRIORS[pri.tau_prior]}(0, {pri.tau_scale:g}) and "
     f"μ ~ N({pri.mu_prior[0]:g}, {pri.mu_prior[1]:g}²)"

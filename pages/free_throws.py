@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from hbviz import comparisons, datasets, lecture
+from hbviz import beta_comparisons, datasets, lecture, table_checks
 from hbviz.plots import beta_binomial as plots
 from pages import _ui
 
@@ -44,7 +44,7 @@ with data_col:
         SEASONS,
         key="seasons",
         validate=partial(
-            comparisons.check_count_table, group="season", successes="made", trials="attempts"
+            table_checks.check_count_table, group="season", successes="made", trials="attempts"
         ),
     )
 names = table["season"].astype(str).str.strip().tolist()
@@ -55,10 +55,10 @@ this_name = _ui.sidebar.selectbox(
 )
 this = names.index(this_name) if this_name in names else len(names) - 1
 
-alpha, beta = comparisons.beta_posterior_parameters(
+alpha, beta = beta_comparisons.beta_posterior_parameters(
     made, attempts, prior_alpha=prior_alpha, prior_beta=prior_beta
 )
-independent = comparisons.beta_summary_table(alpha, beta, names)
+independent = beta_comparisons.beta_summary_table(alpha, beta, names)
 hier = _ui.with_spinner(
     "Computing the hierarchical posterior…",
     _ui.beta_binomial_posterior,
@@ -80,7 +80,9 @@ with table_col:
     shown = pd.DataFrame(
         {
             "made / attempts": made / attempts,
-            "posterior": [comparisons.beta_label(a, b) for a, b in zip(alpha, beta, strict=True)],
+            "posterior": [
+                beta_comparisons.beta_label(a, b) for a, b in zip(alpha, beta, strict=True)
+            ],
             "mean": independent["mean"].to_numpy(),
             "sd": independent["sd"].to_numpy(),
             "2.5%": independent["lower"].to_numpy(),
@@ -99,7 +101,7 @@ left, right = st.columns(2)
 with left:
     st.subheader("Independent posterior densities")
     _ui.method_badge("exact")
-    x, density = comparisons.beta_density_grid(alpha, beta)
+    x, density = beta_comparisons.beta_density_grid(alpha, beta)
     _ui.plot(
         plots.group_densities,
         x,
@@ -112,9 +114,9 @@ with left:
 with right:
     st.subheader(f"Is {_ui.plain(this_name)} higher than the other seasons?")
     _ui.method_badge("exact")
-    greater_ind, best_ind = comparisons.independent_comparisons(alpha, beta, this)
-    greater_hier, best_hier = comparisons.hierarchical_comparisons(hier.theta, this)
-    answers = comparisons.comparison_table(
+    greater_ind, best_ind = beta_comparisons.independent_comparisons(alpha, beta, this)
+    greater_hier, best_hier = beta_comparisons.hierarchical_comparisons(hier.theta, this)
+    answers = beta_comparisons.comparison_table(
         {"independent": greater_ind, "hierarchical": greater_hier},
         {"independent": best_ind, "hierarchical": best_hier},
         names,
@@ -123,7 +125,7 @@ with right:
     _ui.plot(
         plots.comparison_bars,
         answers,
-        labels=comparisons.comparison_labels(names, this),
+        labels=beta_comparisons.comparison_labels(names, this),
         y_title=f"θ {this_name} is",
         colors=plots.METHOD_COLORS,
         key="answers-bars",

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from hbviz import datasets, lecture, normal_normal, normal_pooling
+from hbviz import datasets, estimate_tables, lecture, normal_normal
 from hbviz.plots import style
 from hbviz.plots.common import interval_plot
 from pages import _ui
@@ -47,7 +47,7 @@ with right:
     y, sigma = schools["y"].to_numpy(), schools["sigma"].to_numpy()
     post = _ui.normal_posterior(_ui.as_tuple(y), _ui.as_tuple(sigma), draws=PAGE.exact_draws)
     pooled, _ = normal_normal.complete_pooling(y, sigma)
-    table = normal_pooling.pooling_intervals(schools["school"], y, sigma, post.theta)
+    table = estimate_tables.pooling_intervals(schools["school"], y, sigma, post.theta)
     _ui.plot(
         interval_plot,
         table,

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from hbviz import datasets, lecture, pooling_fits
-from hbviz.plots import pooling
+from hbviz import datasets, lecture, pooling
+from hbviz.plots import pooling as figs
 from pages import _ui
 
 PAGE = lecture.page("pages/levels_of_pooling.py")
@@ -64,10 +64,10 @@ with data_col:
         "a, a, b, b, c are hbviz's choice. Edit, add or delete rows."
     )
     data = _ui.editable_data(
-        datasets.pooling_demo(), key="data", validate=pooling_fits.check_data, num_rows="dynamic"
+        datasets.pooling_demo(), key="data", validate=pooling.check_data, num_rows="dynamic"
     )
     values = _ui.as_tuple(data["value"].astype(float))
-    codes, names = pooling_fits.group_codes(data["group"])
+    codes, names = pooling.group_codes(data["group"])
 
 INDEX_NOTES = {
     "no pooling": "`mu[i]`, `sigma[i]`: observation #i+1 (NumPyro counts from 0).",
@@ -112,13 +112,13 @@ except ValueError as err:
 with plot_col:
     st.subheader("Estimates side by side")
     _ui.method_badge("MCMC")
-    table = pooling_fits.pooling_estimates(
+    table = pooling.pooling_estimates(
         data["value"].astype(float),
         data["group"],
         **{name.replace(" ", "_"): fit.summary for name, fit in fits.items()},
     )
     _ui.plot(
-        pooling.pooling_estimates_plot,
+        figs.pooling_estimates_plot,
         table,
         value_title="value (data units)",
         key="pooling-estimates",

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from hbviz import upload
+from hbviz import priors, upload
 from hbviz import your_data as yd
 from hbviz.plots import common
 from hbviz.plots import your_data as figs
@@ -20,7 +20,7 @@ EXAMPLES = {
     "large": "Counts: 10,000 simulated groups",
 }
 SOURCES = {"example": "Example", "paste": "Paste CSV text", "upload": "Upload a file"}
-PRIORS = {"half_normal": "half-normal", "half_cauchy": "half-Cauchy", "uniform": "uniform"}
+PRIORS = {name: priors.label(name) for name in yd.offered_tau_priors()}
 SCALES = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)  # × the spread of the group estimates
 SORTS = ("mean", "50%", "p_best", "mean_rank", "raw", "size", "sd", "group")
 DEFAULTS = dict(source="example", example="counts", tau_prior="half_normal", tau_scale=1.0)
@@ -76,7 +76,7 @@ pooled_sd = sb.toggle(
 )
 within_sd = "pooled" if pooled_sd else "per_group"
 normal = data.shape != "counts"
-choice |= dict(format_func=PRIORS.get, default="half_normal", disabled=not normal)
+choice |= dict(format_func=PRIORS.get, default=yd.DEFAULT_TAU_PRIOR, disabled=not normal)
 tau_prior = sb.segmented_control(
     "Prior on τ (normal shapes)", list(PRIORS), key="tau_prior", **choice
 )

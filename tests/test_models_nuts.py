@@ -19,7 +19,7 @@ from numpyro.infer.util import log_density
 from scipy import stats
 from scipy.special import gammaln
 
-from hbviz import beta_binomial, models, nuts
+from hbviz import beta_binomial, models, nuts, priors
 
 SMALL = {"num_chains": 2, "num_warmup": 300, "num_samples": 300}
 POOLING_VALUES = np.array([10.0, 12.0, 9.0, 11.0, 8.0])
@@ -59,7 +59,7 @@ def prior_trace(model, *args, **kwargs):
 
 
 @pytest.mark.parametrize("model", ESTIMATES_MODELS)
-@pytest.mark.parametrize("tau_prior", models.ESTIMATES_TAU_PRIORS)
+@pytest.mark.parametrize("tau_prior", priors.names("estimates"))
 def test_estimates_model_without_y_is_its_prior_predictive(model, tau_prior, schools):
     _, sigma = schools
     trace = prior_trace(model, sigma, 0.0, 5.0, 5.0, None, tau_prior=tau_prior)

@@ -30,7 +30,7 @@ def test_uniform_prior_gives_the_lectures_table(app_page):
         "Pr(2015-2016 is best)",
     ]
     # independent Betas: one-dimensional integrals, checked against 400,000 draws in
-    # tests/test_comparisons.py; here the values themselves, to the three decimals shown
+    # tests/test_beta_comparisons.py; here the values themselves, to the three decimals shown
     assert answers["independent"].to_numpy() == pytest.approx(
         [0.915, 0.999, 0.987, 0.906], abs=1e-3
     )

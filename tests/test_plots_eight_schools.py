@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hbviz import normal_normal, normal_pooling
+from hbviz import estimate_tables, normal_normal
 from hbviz.plots import eight_schools as figs
 from hbviz.plots.style import LARGE_FONT, POOLING_COLORS
 
@@ -35,7 +35,7 @@ def finite_data(fig) -> None:
 
 def test_pooling_forest_has_three_series_side_by_side_and_the_pooled_mean(post):
     pooled, _ = normal_normal.complete_pooling(Y, SIGMA)
-    table = normal_pooling.pooling_intervals(NAMES, Y, SIGMA, post.theta)
+    table = estimate_tables.pooling_intervals(NAMES, Y, SIGMA, post.theta)
     fig = figs.pooling_forest(table, pooled_mean=pooled, x_title="effect (points)")
     names = [t.name for t in fig.data]
     assert names[:3] == ["no pooling", "complete pooling", "partial pooling"]
@@ -111,7 +111,7 @@ def test_conditional_shrinkage_plot_draws_an_arrow_from_each_estimate():
 
 
 def test_quantile_forest_reads_a_table_5_3_layout(post):
-    table = normal_pooling.quantile_table(post, NAMES)
+    table = estimate_tables.quantile_table(post, NAMES)
     fig = figs.quantile_forest(table, x_title="effect (points)")
     assert [t.name for t in fig.data] == ["95% interval", "50% interval", "median"]
     np.testing.assert_allclose(fig.data[2].x, table["50%"])
@@ -125,7 +125,7 @@ def test_quantile_forest_reads_a_table_5_3_layout(post):
 
 
 def test_probability_bars_and_pairwise_heatmap(post):
-    probs = normal_pooling.probability_table(post.theta, NAMES, 28)
+    probs = estimate_tables.probability_table(post.theta, NAMES, 28)
     fig = figs.probability_bars(
         NAMES, {"Pr(θ_j ≥ 28)": probs["p_above"], "Pr(best)": probs["p_best"]}
     )
@@ -195,7 +195,7 @@ def test_tau_marginal_comparison_and_funnel_plot(post):
 
 
 def test_builders_accept_a_data_frame_index_of_numbers(post):
-    table = normal_pooling.quantile_table(post, [1, 2, 3])
+    table = estimate_tables.quantile_table(post, [1, 2, 3])
     assert isinstance(table, pd.DataFrame)
     fig = figs.quantile_forest(table)
     assert list(fig.layout.yaxis.ticktext)[:3] == ["1", "2", "3"]

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hbviz import beta_binomial, normal_normal, normal_pooling
+from hbviz import beta_binomial, estimate_tables, normal_normal
 
 DRAWS = 64
 FEW = settings(
@@ -73,7 +73,7 @@ def test_normal_sampler_gives_finite_draws_for_any_valid_input(data, prior, scal
     assert_finite(*post)
     assert np.all(post.tau >= 0) and post.theta.shape == (DRAWS, y.size)
     # the page's τ slider runs from 0 to this limit: it must be a finite, positive number
-    assert np.isfinite(normal_pooling.tau_axis_limit(post.tau))
+    assert np.isfinite(estimate_tables.tau_axis_limit(post.tau))
 
 
 @settings(FEW, max_examples=10)
@@ -155,7 +155,7 @@ def test_standard_errors_from_1e_minus_3_to_1e4_and_estimates_of_a_million(prior
 def test_the_tau_slider_at_both_ends(schools):
     y, sigma = schools
     post = normal_normal.sample_posterior(y, sigma, draws=2000)
-    top = normal_pooling.tau_axis_limit(post.tau)
+    top = estimate_tables.tau_axis_limit(post.tau)
     ends = normal_normal.conditional_posterior(y, sigma, [0.0, top])
     assert_finite(ends.theta_mean, ends.theta_sd, ends.mu_mean, ends.mu_sd)
     pooled, _ = normal_normal.complete_pooling(y, sigma)

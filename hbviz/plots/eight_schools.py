@@ -65,7 +65,7 @@ def pooling_forest(
 ) -> go.Figure:
     """No, complete and partial pooling side by side for each group, with 95% intervals.
 
-    ``table`` is :func:`hbviz.normal_pooling.pooling_intervals` (columns ``group``, ``series``,
+    ``table`` is :func:`hbviz.estimate_tables.pooling_intervals` (columns ``group``, ``series``,
     ``estimate``, ``lower``, ``upper``); ``pooled_mean`` (the complete-pooling estimate) is drawn
     as a dashed line named in the legend.
     """

@@ -1,6 +1,6 @@
 """Levels of pooling (NumPyro tutorial): the three levels' estimates side by side.
 
-:func:`pooling_estimates_plot` draws the table of :func:`hbviz.pooling_fits.pooling_estimates`.
+:func:`pooling_estimates_plot` draws the table of :func:`hbviz.pooling.pooling_estimates`.
 """
 
 from __future__ import annotations

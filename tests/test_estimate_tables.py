@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from hbviz import normal_normal, normal_pooling
+from hbviz import estimate_tables, normal_normal, pooling, table_checks
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +24,7 @@ def frame(**columns):
 def test_check_estimates_accepts_the_lecture_data():
     from hbviz import datasets
 
-    normal_pooling.check_estimates(datasets.eight_schools())
+    table_checks.check_estimates(datasets.eight_schools())
 
 
 @pytest.mark.parametrize(
@@ -42,14 +42,14 @@ def test_check_estimates_accepts_the_lecture_data():
 )
 def test_check_estimates_names_the_row_and_column(table, message):
     with pytest.raises(ValueError, match=message):
-        normal_pooling.check_estimates(table)
+        table_checks.check_estimates(table)
 
 
 def test_pooling_intervals_gives_the_three_levels(schools, post):
     y, sigma = schools
     names = list("ABCDEFGH")
-    table = normal_pooling.pooling_intervals(names, y, sigma, post.theta)
-    assert list(table["series"].unique()) == list(normal_pooling.POOLING_SERIES)
+    table = estimate_tables.pooling_intervals(names, y, sigma, post.theta)
+    assert list(table["series"].unique()) == list(pooling.POOLING_SERIES)
     z = stats.norm.ppf(0.975)
     no = table[table["series"] == "no pooling"]
     np.testing.assert_allclose(no["estimate"], y)
@@ -62,29 +62,29 @@ def test_pooling_intervals_gives_the_three_levels(schools, post):
     np.testing.assert_allclose(partial["estimate"], np.median(post.theta, axis=0))
     assert list(partial["group"]) == names
     with pytest.raises(ValueError, match="same groups"):
-        normal_pooling.pooling_intervals(names[:3], y, sigma, post.theta)
+        estimate_tables.pooling_intervals(names[:3], y, sigma, post.theta)
     with pytest.raises(ValueError, match="interval"):
-        normal_pooling.pooling_intervals(names, y, sigma, post.theta, interval=1.5)
+        estimate_tables.pooling_intervals(names, y, sigma, post.theta, interval=1.5)
 
 
 def test_quantile_probability_and_predictive_tables(schools, post):
     _, sigma = schools
     names = list("ABCDEFGH")
-    quantiles = normal_pooling.quantile_table(post, names)
+    quantiles = estimate_tables.quantile_table(post, names)
     assert list(quantiles.index) == [*names, "μ", "τ"]
     assert quantiles.loc["τ", "50%"] == pytest.approx(np.median(post.tau))
     assert quantiles.loc["μ", "mean"] == pytest.approx(post.mu.mean())
 
-    probs = normal_pooling.probability_table(post.theta, names, 28)
+    probs = estimate_tables.probability_table(post.theta, names, 28)
     assert list(probs.columns) == ["p_above", "p_best", "mean_rank"]
     assert probs.loc["A", "p_above"] < 0.10  # BDA3: school A above 28 is unlikely
     assert probs["p_best"].sum() == pytest.approx(1.0)
     assert probs["mean_rank"].mean() == pytest.approx(4.5)
     with pytest.raises(ValueError, match="threshold"):
-        normal_pooling.probability_table(post.theta, names, float("nan"))
+        estimate_tables.probability_table(post.theta, names, float("nan"))
 
     pred = normal_normal.posterior_predictive(post, sigma, sigma_new=10.0, seed=0)
-    table = normal_pooling.predictive_table(pred)
+    table = estimate_tables.predictive_table(pred)
     assert list(table.index) == ["θ̃ (effect)", "ỹ (estimate)"]
     # ỹ = θ̃ + N(0, 10²) independent noise: the variances add
     assert table.loc["ỹ (estimate)", "sd"] ** 2 == pytest.approx(
@@ -93,17 +93,17 @@ def test_quantile_probability_and_predictive_tables(schools, post):
 
 
 def test_nuts_priors_replace_only_the_improper_ones():
-    flat = normal_pooling.nuts_priors("uniform", 7.0, None)
+    flat = estimate_tables.nuts_priors("uniform", 7.0, None)
     assert flat == ("half_cauchy", 7.0, (0.0, 5.0), True)
-    proper = normal_pooling.nuts_priors("half_normal", 3.0, (1.0, 20.0))
+    proper = estimate_tables.nuts_priors("half_normal", 3.0, (1.0, 20.0))
     assert proper == ("half_normal", 3.0, (1.0, 20.0), False)
-    assert normal_pooling.nuts_priors("half_cauchy", 5.0, None).substituted
+    assert estimate_tables.nuts_priors("half_cauchy", 5.0, None).substituted
     with pytest.raises(ValueError, match="tau_prior"):
-        normal_pooling.nuts_priors("flat", 5.0, None)
+        estimate_tables.nuts_priors("flat", 5.0, None)
     with pytest.raises(ValueError, match="tau_scale"):
-        normal_pooling.nuts_priors("half_cauchy", 0.0, None)
+        estimate_tables.nuts_priors("half_cauchy", 0.0, None)
 
 
 def test_tau_axis_limit_rounds_up_and_keeps_bda3s_range():
-    assert normal_pooling.tau_axis_limit(np.linspace(0, 10, 101)) == 30.0
-    assert normal_pooling.tau_axis_limit(np.linspace(0, 44, 1001)) == 50.0
+    assert estimate_tables.tau_axis_limit(np.linspace(0, 10, 101)) == 30.0
+    assert estimate_tables.tau_axis_limit(np.linspace(0, 44, 1001)) == 50.0

@@ -1,10 +1,10 @@
-"""Levels of pooling (NumPyro tutorial): the editable table's check, and the three NUTS fits'
-estimates in one table.
+"""The three levels of pooling side by side (no, complete, partial), whatever the data's shape.
 
-:func:`check_data` and :func:`group_codes` turn the editable (group, value) table into the arrays
-that :func:`hbviz.nuts.fit_pooling` takes; :func:`pooling_estimates` turns the three fits' summary
-tables into one tidy table, one row per (observation, level of pooling), which
-:func:`hbviz.plots.pooling.pooling_estimates_plot` draws.
+:data:`POOLING_SERIES` names them once for the tables, the figures' legends and the pages.
+:func:`pooling_table` puts the three side by side for estimates and counts; for the levels-of-pooling
+page, :func:`check_data` and :func:`group_codes` turn its editable (group, value) table into the
+arrays :func:`hbviz.nuts.fit_pooling` takes, and :func:`pooling_estimates` turns the three NUTS fits'
+summaries into one tidy table (drawn by :func:`hbviz.plots.pooling.pooling_estimates_plot`).
 """
 
 from __future__ import annotations
@@ -14,13 +14,53 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["MAX_OBSERVATIONS", "SERIES", "check_data", "group_codes", "pooling_estimates"]
+from hbviz import _validate
+
+POOLING_SERIES = ("no pooling", "complete pooling", "partial pooling")
+NO_POOLING, COMPLETE_POOLING, PARTIAL_POOLING = POOLING_SERIES
+
+
+def pooling_table(
+    names: Sequence[object], *, no, complete, theta_draws, interval: float
+) -> pd.DataFrame:
+    """One row per (group, level of pooling): estimate and central interval.
+
+    Parameters
+    ----------
+    names : sequence of J group names
+    no, complete : (estimate, lower, upper), each an array of shape (J,)
+        The no-pooling and complete-pooling estimates and intervals (their form depends on the
+        data: normal intervals for estimates, Beta intervals for counts).
+    theta_draws : array, shape (S, J)
+        Posterior draws of θ under partial pooling; the row holds their median and central
+        quantiles.
+    interval : float
+        Probability of the partial-pooling interval, in (0, 1).
+
+    Returns
+    -------
+    DataFrame with columns ``group``, ``series`` (:data:`POOLING_SERIES`), ``estimate``,
+    ``lower``, ``upper``.
+    """
+    if not 0 < interval < 1:
+        raise ValueError(f"interval must be between 0 and 1; got {interval!r}")
+    tail = (1 - interval) / 2
+    draws = np.asarray(theta_draws, dtype=float)
+    lower, median, upper = np.quantile(draws, [tail, 0.5, 1 - tail], axis=0)
+    parts = dict(zip(POOLING_SERIES, (no, complete, (median, lower, upper)), strict=True))
+    groups = [str(n) for n in names]
+    return pd.concat(
+        [
+            pd.DataFrame({"group": groups, "series": s, "estimate": e, "lower": lo, "upper": hi})
+            for s, (e, lo, hi) in parts.items()
+        ],
+        ignore_index=True,
+    )
+
 
 # No pooling has two parameters per observation, and every new number of observations compiles
 # the NUTS programs once more (several seconds): keep an edited table to a lecture-sized demo.
 MAX_OBSERVATIONS = 40
-
-SERIES = ("no pooling", "complete pooling", "partial pooling")
 
 
 def check_data(table: pd.DataFrame) -> None:
@@ -35,7 +75,7 @@ def check_data(table: pd.DataFrame) -> None:
     if not 2 <= n <= MAX_OBSERVATIONS:
         raise ValueError(f"enter between 2 and {MAX_OBSERVATIONS} observations; found {n}")
     for row, (name, value) in enumerate(zip(table["group"], table["value"], strict=True), 1):
-        if name is None or (isinstance(name, float) and np.isnan(name)) or not str(name).strip():
+        if _validate.is_blank(name):
             raise ValueError(f"row {row}, column 'group': empty; every observation needs a group")
         try:
             number = float(value)
@@ -98,7 +138,7 @@ def pooling_estimates(
         "partial pooling": partial_pooling,
     }
     pieces = []
-    for series in SERIES:
+    for series in POOLING_SERIES:
         summary = tables[series]
         absent = [r for r in dict.fromkeys(rows[series]) if r not in summary.index]
         if absent:

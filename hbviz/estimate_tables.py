@@ -1,5 +1,5 @@
-"""Estimates with known standard errors (eight schools) as tables: the checks, the three levels of
-pooling side by side, and the proper priors a NUTS comparison needs.
+"""Estimates with known standard errors (eight schools) as tables: the three levels of pooling
+side by side, posterior quantiles and probabilities, and the proper priors a NUTS comparison needs.
 
 The exact posterior itself is :mod:`hbviz.normal_normal`; this module only arranges its results
 (and the data) in tidy tables that the pages and notebooks render.
@@ -14,14 +14,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from hbviz import _validate, normal_normal, summaries
+from hbviz import _validate, normal_normal, pooling, priors, summaries
 
 # NumPyro's eight-schools example uses μ ~ N(0, 5) and τ ~ HalfCauchy(5). NUTS cannot sample an
 # improper prior, so these stand in for BDA3's flat μ and uniform τ in the NUTS comparison.
 NUTS_MU_PRIOR = (0.0, 5.0)
 NUTS_TAU_PRIOR = "half_cauchy"
-
-POOLING_SERIES = ("no pooling", "complete pooling", "partial pooling")
 
 
 class NutsPriors(NamedTuple):
@@ -31,49 +29,6 @@ class NutsPriors(NamedTuple):
     tau_scale: float
     mu_prior: tuple[float, float]
     substituted: bool
-
-
-def check_estimates(
-    table: pd.DataFrame,
-    *,
-    group: str = "school",
-    estimate: str = "y",
-    std_error: str = "sigma",
-    min_groups: int = 2,
-) -> None:
-    """Raise ValueError naming the row and column of the first value that cannot be analysed.
-
-    Every row needs a non-empty, unique group name, a finite estimate and a finite standard
-    error greater than 0; there must be at least ``min_groups`` rows.
-    """
-    for column in (group, estimate, std_error):
-        if column not in table.columns:
-            raise ValueError(f"the table has no column {column!r}; it has {list(table.columns)}")
-    if len(table) < min_groups:
-        raise ValueError(f"the table needs at least {min_groups} rows; it has {len(table)}")
-    seen: dict[str, int] = {}
-    for row, name in enumerate(table[group], start=1):
-        if name is None or (isinstance(name, float) and np.isnan(name)) or not str(name).strip():
-            raise ValueError(f"row {row}, column {group!r}: the name is empty")
-        if str(name) in seen:
-            raise ValueError(
-                f"row {row}, column {group!r}: the name {name!r} is also used in row "
-                f"{seen[str(name)]}; names must be unique"
-            )
-        seen[str(name)] = row
-    for column, must_be_positive in ((estimate, False), (std_error, True)):
-        values = pd.to_numeric(table[column], errors="coerce").to_numpy(dtype=float)
-        for row, value in enumerate(values, start=1):
-            if not np.isfinite(value):
-                raise ValueError(
-                    f"row {row}, column {column!r}: {table[column].iloc[row - 1]!r} is not a "
-                    "finite number"
-                )
-            if must_be_positive and value <= 0:
-                raise ValueError(
-                    f"row {row}, column {column!r}: {value:g}; a standard error must be greater "
-                    "than 0"
-                )
 
 
 def pooling_intervals(
@@ -98,7 +53,7 @@ def pooling_intervals(
 
     Returns
     -------
-    DataFrame with columns ``group``, ``series`` (:data:`POOLING_SERIES`), ``estimate``,
+    DataFrame with columns ``group``, ``series`` (:data:`hbviz.pooling.POOLING_SERIES`), ``estimate``,
     ``lower``, ``upper``. No pooling is y_j ± z σ_j; complete pooling is the precision-weighted
     mean ± z times its sd, the same for every group (τ = 0); partial pooling is the posterior
     median with central posterior quantiles.
@@ -111,36 +66,15 @@ def pooling_intervals(
             f"names, y and theta_draws must describe the same groups; got {len(names)} names, "
             f"{y_arr.size} estimates and draws of shape {draws.shape}"
         )
-    if not 0 < interval < 1:
-        raise ValueError(f"interval must be between 0 and 1; got {interval!r}")
     z = stats.norm.ppf(0.5 + interval / 2)
-    tail = (1 - interval) / 2
     pooled, pooled_sd = normal_normal.complete_pooling(y_arr, sigma_arr)
     ones = np.ones_like(y_arr)
-    lower, median, upper = np.quantile(draws, [tail, 0.5, 1 - tail], axis=0)
-    parts = {
-        "no pooling": (y_arr, y_arr - z * sigma_arr, y_arr + z * sigma_arr),
-        "complete pooling": (
-            pooled * ones,
-            (pooled - z * pooled_sd) * ones,
-            (pooled + z * pooled_sd) * ones,
-        ),
-        "partial pooling": (median, lower, upper),
-    }
-    return pd.concat(
-        [
-            pd.DataFrame(
-                {
-                    "group": [str(n) for n in names],
-                    "series": series,
-                    "estimate": est,
-                    "lower": lo,
-                    "upper": hi,
-                }
-            )
-            for series, (est, lo, hi) in parts.items()
-        ],
-        ignore_index=True,
+    return pooling.pooling_table(
+        names,
+        no=(y_arr, y_arr - z * sigma_arr, y_arr + z * sigma_arr),
+        complete=(pooled * ones, (pooled - z * pooled_sd) * ones, (pooled + z * pooled_sd) * ones),
+        theta_draws=draws,
+        interval=interval,
     )
 
 
@@ -183,14 +117,13 @@ def nuts_priors(
     becomes :data:`NUTS_MU_PRIOR`; proper priors are kept as they are. Compare NUTS with the
     exact posterior computed under the returned priors, not under the original ones.
     """
-    if tau_prior not in normal_normal.TAU_PRIORS:
-        raise ValueError(
-            f"tau_prior must be one of {', '.join(normal_normal.TAU_PRIORS)}; got {tau_prior!r}"
-        )
+    prior = priors.check(tau_prior, "exact")
     tau_scale = _validate.positive_scalar(tau_scale, "tau_scale")
-    substituted = tau_prior == "uniform" or mu_prior is None
+    # NUTS needs a proper prior that its estimates model offers; the others are replaced.
+    kept = prior.proper and "estimates" in prior.models
+    substituted = not kept or mu_prior is None
     return NutsPriors(
-        tau_prior=NUTS_TAU_PRIOR if tau_prior == "uniform" else tau_prior,
+        tau_prior=tau_prior if kept else NUTS_TAU_PRIOR,
         tau_scale=tau_scale,
         mu_prior=NUTS_MU_PRIOR if mu_prior is None else (float(mu_prior[0]), float(mu_prior[1])),
         substituted=substituted,

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from hbviz import beta_binomial, comparisons, datasets
+from hbviz import beta_binomial, beta_comparisons, datasets, historical_controls, table_checks
 
 S = 400_000
 
@@ -20,14 +20,14 @@ def seasons():
 
 def test_uniform_prior_gives_the_lectures_table(seasons):
     made, attempts, _ = seasons
-    alpha, beta = comparisons.beta_posterior_parameters(made, attempts)
+    alpha, beta = beta_comparisons.beta_posterior_parameters(made, attempts)
     assert alpha.tolist() == [26, 42, 94, 80]
     assert beta.tolist() == [22, 53, 84, 42]
 
 
 def test_prior_adds_to_the_counts(seasons):
     made, attempts, _ = seasons
-    alpha, beta = comparisons.beta_posterior_parameters(
+    alpha, beta = beta_comparisons.beta_posterior_parameters(
         made, attempts, prior_alpha=2.5, prior_beta=7
     )
     assert np.allclose(alpha, made + 2.5)
@@ -35,7 +35,7 @@ def test_prior_adds_to_the_counts(seasons):
 
 
 def test_summary_table_matches_scipy():
-    table = comparisons.beta_summary_table([26, 5.4], [22, 18.6], ["a", "b"], interval=0.9)
+    table = beta_comparisons.beta_summary_table([26, 5.4], [22, 18.6], ["a", "b"], interval=0.9)
     for row, (a, b) in zip(table.itertuples(), [(26, 22), (5.4, 18.6)], strict=True):
         assert row.mean == pytest.approx(stats.beta.mean(a, b))
         assert row.sd == pytest.approx(stats.beta.std(a, b))
@@ -45,7 +45,7 @@ def test_summary_table_matches_scipy():
 
 
 def test_density_grid_covers_the_mass_and_stays_finite_for_u_shaped_betas():
-    x, density = comparisons.beta_density_grid([0.5, 30], [0.5, 10], points=2001)
+    x, density = beta_comparisons.beta_density_grid([0.5, 30], [0.5, 10], points=2001)
     assert density.shape == (2, 2001)
     assert np.all(np.isfinite(density))
     assert np.trapezoid(density[1], x) == pytest.approx(1, abs=1e-3)
@@ -53,10 +53,10 @@ def test_density_grid_covers_the_mass_and_stays_finite_for_u_shaped_betas():
 
 def test_independent_comparisons_agree_with_monte_carlo(seasons):
     made, attempts, _ = seasons
-    alpha, beta = comparisons.beta_posterior_parameters(made, attempts)
-    greater, best = comparisons.independent_comparisons(alpha, beta, 3)
+    alpha, beta = beta_comparisons.beta_posterior_parameters(made, attempts)
+    greater, best = beta_comparisons.independent_comparisons(alpha, beta, 3)
     draws = np.random.default_rng(5).beta(alpha, beta, size=(S, alpha.size))
-    mc_greater, mc_best = comparisons.hierarchical_comparisons(draws, 3)
+    mc_greater, mc_best = beta_comparisons.hierarchical_comparisons(draws, 3)
     # 4.5 Monte Carlo standard errors plus the quadrature bound 1/(2·nodes)
     tol = 4.5 * np.sqrt(np.maximum(mc_greater * (1 - mc_greater), 1e-4) / S) + 1.3e-4
     assert np.all(np.abs(greater - mc_greater) <= tol)
@@ -65,13 +65,13 @@ def test_independent_comparisons_agree_with_monte_carlo(seasons):
 
 
 def test_identical_groups_are_a_coin_flip():
-    greater, best = comparisons.independent_comparisons([10, 10, 10], [20, 20, 20], 0)
+    greater, best = beta_comparisons.independent_comparisons([10, 10, 10], [20, 20, 20], 0)
     assert greater[1:] == pytest.approx([0.5, 0.5], abs=1e-6)
     assert best == pytest.approx(1 / 3, abs=2e-4)
 
 
 def test_comparison_table_lists_each_other_group_then_best():
-    table = comparisons.comparison_table(
+    table = beta_comparisons.comparison_table(
         {"independent": np.array([0.9, 0.0, 0.8]), "hierarchical": np.array([0.7, 0.0, 0.6])},
         {"independent": 0.75, "hierarchical": 0.5},
         ["a", "b", "c"],
@@ -83,16 +83,16 @@ def test_comparison_table_lists_each_other_group_then_best():
 
 
 def test_comparison_labels_are_short_and_in_the_tables_order():
-    assert comparisons.comparison_labels(["a", "b", "c"], 1) == ["> a", "> c", "best of all"]
+    assert beta_comparisons.comparison_labels(["a", "b", "c"], 1) == ["> a", "> c", "best of all"]
 
 
 def test_bad_index_and_bad_counts_are_named():
     with pytest.raises(ValueError, match="this is 4"):
-        comparisons.independent_comparisons([1, 2], [1, 2], 4)
+        beta_comparisons.independent_comparisons([1, 2], [1, 2], 4)
     with pytest.raises(ValueError, match="cannot exceed"):
-        comparisons.beta_posterior_parameters([5], [4])
+        beta_comparisons.beta_posterior_parameters([5], [4])
     with pytest.raises(ValueError, match="prior alpha"):
-        comparisons.beta_posterior_parameters([1], [4], prior_alpha=0)
+        beta_comparisons.beta_posterior_parameters([1], [4], prior_alpha=0)
 
 
 @pytest.mark.parametrize(
@@ -110,11 +110,11 @@ def test_bad_index_and_bad_counts_are_named():
 def test_check_count_table_names_the_problem(rows, message):
     table = pd.DataFrame(rows, columns=["season", "made", "attempts"])
     with pytest.raises(ValueError, match=message):
-        comparisons.check_count_table(table, group="season", successes="made", trials="attempts")
+        table_checks.check_count_table(table, group="season", successes="made", trials="attempts")
 
 
 def test_check_count_table_accepts_the_lectures_data():
-    comparisons.check_count_table(
+    table_checks.check_count_table(
         datasets.free_throws(), group="season", successes="made", trials="attempts"
     )
 
@@ -123,9 +123,11 @@ def test_mixture_density_is_the_average_of_the_conditional_betas():
     x = np.linspace(0.01, 0.99, 50)
     alpha, beta = np.array([1.0, 3.0]), np.array([9.0, 7.0])
     expected = (stats.beta.pdf(x, 1 + 4, 9 + 10) + stats.beta.pdf(x, 3 + 4, 7 + 10)) / 2
-    assert comparisons.beta_mixture_density(x, alpha, beta, 4, 14) == pytest.approx(expected)
+    assert historical_controls.beta_mixture_density(x, alpha, beta, 4, 14) == pytest.approx(
+        expected
+    )
     with pytest.raises(ValueError, match="between 0 and 1"):
-        comparisons.beta_mixture_density([0.0, 0.5], alpha, beta, 4, 14)
+        historical_controls.beta_mixture_density([0.0, 0.5], alpha, beta, 4, 14)
 
 
 def test_one_group_analyses_lecture_numbers():
@@ -137,7 +139,7 @@ def test_one_group_analyses_lecture_numbers():
     alpha = rng.gamma(20, 0.12, 4000)  # any positive draws: the function only averages them
     beta = rng.gamma(20, 0.7, 4000)
     theta = rng.beta(alpha + 4, beta + 10)
-    x, curves, table = comparisons.one_group_analyses(
+    x, curves, table = historical_controls.one_group_analyses(
         4, 14, empirical_prior=prior, alpha_draws=alpha, beta_draws=beta, theta_draws=theta
     )
     assert list(table.index) == ["independent", "empirical Bayes", "full Bayes"]
@@ -155,7 +157,7 @@ def test_one_group_analyses_lecture_numbers():
 
 
 def test_with_current_names_the_current_counts():
-    y, n = comparisons.with_current([1, 2], [10, 10], 4, 14)
+    y, n = historical_controls.with_current([1, 2], [10, 10], 4, 14)
     assert y.tolist() == [1, 2, 4] and n.tolist() == [10, 10, 14]
     with pytest.raises(ValueError, match="y = 20 tumors in n = 14 rats: y cannot exceed n"):
-        comparisons.with_current([1, 2], [10, 10], 20, 14)
+        historical_controls.with_current([1, 2], [10, 10], 20, 14)

@@ -1,0 +1,149 @@
+"""Checks of the small tables the lecture pages analyse (counts, estimates with standard errors).
+
+They raise :class:`hbviz.upload.UploadError`, a ValueError holding one
+:class:`hbviz.upload.Problem` that names the row (1 = first data row), the column, the value found
+and what is expected, as an uploaded file's problems do; pages show both the same way.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from hbviz import _validate
+from hbviz.upload import table_problem as _problem
+
+
+def _require_shape(table: pd.DataFrame, columns: tuple[str, ...], min_groups: int) -> None:
+    for column in columns:
+        if column not in table.columns:
+            raise _problem(
+                f"the table has no column {column!r}; it has {list(table.columns)}",
+                column=column,
+                expected=f"a column {column!r}",
+            )
+    if len(table) < min_groups:
+        raise _problem(
+            f"the table needs at least {min_groups} rows; it has {len(table)}",
+            value=len(table),
+            expected=f"at least {min_groups} rows",
+        )
+
+
+def check_count_table(
+    table: pd.DataFrame,
+    *,
+    group: str = "group",
+    successes: str = "successes",
+    trials: str = "trials",
+    min_groups: int = 2,
+) -> None:
+    """Raise UploadError naming the row, column and value if ``table`` cannot be analysed.
+
+    Every row needs a distinct, non-empty group name and whole-number counts with
+    0 ≤ successes ≤ trials and trials ≥ 1.
+    """
+    _require_shape(table, (group, successes, trials), min_groups)
+    for i, (name, y, n) in enumerate(
+        zip(table[group], table[successes], table[trials], strict=True), start=1
+    ):
+        if _validate.is_blank(name):
+            raise _problem(
+                f"row {i}: {group!r} is empty; every row needs a name",
+                row=i,
+                column=group,
+                value=name,
+                expected="a group name",
+            )
+        for column, value in ((successes, y), (trials, n)):
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                number = np.nan
+            if not np.isfinite(number) or number != round(number) or number < 0:
+                raise _problem(
+                    f"row {i} ({name}): {column!r} is {value!r}; expected a whole number ≥ 0",
+                    row=i,
+                    column=column,
+                    value=value,
+                    expected="a whole number ≥ 0",
+                )
+        if float(n) < 1:
+            raise _problem(
+                f"row {i} ({name}): {trials!r} is {n!r}; expected at least 1",
+                row=i,
+                column=trials,
+                value=n,
+                expected="at least 1",
+            )
+        if float(y) > float(n):
+            raise _problem(
+                f"row {i} ({name}): {successes!r} is {y!r} but {trials!r} is {n!r}; "
+                f"{successes} cannot exceed {trials}",
+                row=i,
+                column=successes,
+                value=y,
+                expected=f"at most {trials} ({n!r})",
+            )
+    names = [str(name).strip() for name in table[group]]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise _problem(
+            f"{group!r} names must be distinct; repeated: {', '.join(duplicates)}",
+            row=names.index(duplicates[0]) + 1,
+            column=group,
+            value=duplicates[0],
+            expected="a name no other row has",
+        )
+
+
+def check_estimates(
+    table: pd.DataFrame,
+    *,
+    group: str = "school",
+    estimate: str = "y",
+    std_error: str = "sigma",
+    min_groups: int = 2,
+) -> None:
+    """Raise UploadError naming the row and column of the first value that cannot be analysed.
+
+    Every row needs a non-empty, unique group name, a finite estimate and a finite standard
+    error greater than 0; there must be at least ``min_groups`` rows.
+    """
+    _require_shape(table, (group, estimate, std_error), min_groups)
+    seen: dict[str, int] = {}
+    for row, name in enumerate(table[group], start=1):
+        where = {"row": row, "column": group, "value": name}
+        if _validate.is_blank(name):
+            raise _problem(
+                f"row {row}, column {group!r}: the name is empty", expected="a name", **where
+            )
+        if str(name) in seen:
+            raise _problem(
+                f"row {row}, column {group!r}: the name {name!r} is also used in row "
+                f"{seen[str(name)]}; names must be unique",
+                expected="a name no other row has",
+                **where,
+            )
+        seen[str(name)] = row
+    for column, must_be_positive in ((estimate, False), (std_error, True)):
+        values = pd.to_numeric(table[column], errors="coerce").to_numpy(dtype=float)
+        for row, value in enumerate(values, start=1):
+            cell = table[column].iloc[row - 1]
+            if not np.isfinite(value):
+                raise _problem(
+                    f"row {row}, column {column!r}: {cell!r} is not a finite number",
+                    row=row,
+                    column=column,
+                    value=cell,
+                    expected="a finite number",
+                )
+            if must_be_positive and value <= 0:
+                raise _problem(
+                    f"row {row}, column {column!r}: {value:g}; a standard error must be greater "
+                    "than 0",
+                    row=row,
+                    column=column,
+                    value=cell,
+                    expected="a number greater than 0",
+                )
