@@ -65,34 +65,36 @@ def beta_binomial_posterior(
     return beta_binomial.sample_posterior(np.array(y), np.array(n), draws=draws, seed=seed)
 
 
+def _nuts_sizes(num_chains: int, draws: int, seed: int) -> dict[str, int]:
+    """The NUTS runner's size arguments: ``draws`` per chain after as many warm-up steps."""
+    return {"num_chains": num_chains, "num_warmup": draws, "num_samples": draws, "seed": seed}
+
+
 @st.cache_data(max_entries=16, show_spinner=False)
 def normal_nuts_fit(
     y: tuple[float, ...],
     sigma: tuple[float, ...],
+    *,
     centered: bool,
     tau_prior: str,
     tau_scale: float,
     mu_prior: tuple[float, float],
     num_chains: int,
-    num_warmup: int,
-    num_samples: int,
+    draws: int,
     seed: int = 0,
 ) -> nuts.Fit:
+    """NUTS fit of the normal hierarchy (:func:`hbviz.nuts.fit_normal_hierarchy`)."""
     # Says so while this session waits for another's compile or for the same fit (hbviz.nuts
     # lets one thread trace at a time); emptied at the end, so a cache hit shows nothing.
     note = st.empty()
+    priors = {"tau_prior": tau_prior, "tau_scale": tau_scale, "mu_prior": mu_prior}
     try:
         return nuts.fit_normal_hierarchy(
             np.array(y),
             np.array(sigma),
             centered=centered,
-            tau_prior=tau_prior,
-            tau_scale=tau_scale,
-            mu_prior=mu_prior,
-            num_chains=num_chains,
-            num_warmup=num_warmup,
-            num_samples=num_samples,
-            seed=seed,
+            **priors,
+            **_nuts_sizes(num_chains, draws, seed),
             status=note.caption,
         )
     finally:
@@ -128,10 +130,7 @@ def pooling_nuts_fit(
             np.array(group),
             regime=regime,
             centered=centered,
-            num_chains=num_chains,
-            num_warmup=draws,
-            num_samples=draws,
-            seed=seed,
+            **_nuts_sizes(num_chains, draws, seed),
             progress=progress,
             status=lambda message: bar.progress(0.0, text=f"{label}: {message}"),
         )
@@ -159,13 +158,7 @@ def nuts_forms_panel(
             message = f"NUTS, {form} form: {num_chains} chains × {draws} draws…"
             with st.spinner(message, show_time=True):
                 fits[form] = normal_nuts_fit(
-                    y,
-                    sigma,
-                    centered=centered,
-                    num_chains=num_chains,
-                    num_warmup=draws,
-                    num_samples=draws,
-                    **priors,
+                    y, sigma, centered=centered, num_chains=num_chains, draws=draws, **priors
                 )
         exact = normal_posterior(y, sigma, draws=exact_draws, **priors)
     except ValueError as err:

@@ -20,7 +20,9 @@ from hbviz.plots.style import (
     POPULATION,
     REFERENCE,
     apply_layout,
+    density_line,
     group_color,
+    interval_bars,
     reference_line,
     safe_labels,
 )
@@ -363,19 +365,10 @@ def current_posteriors(
         if density.shape != x.shape:
             raise ValueError(f"curve {name!r} has shape {density.shape}; expected {x.shape}")
         label = safe_labels([name])[0]
+        color, dash = (colors or {}).get(name, group_color(k)), (dashes or {}).get(name, "solid")
         fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=density,
-                mode="lines",
-                name=label,
-                line={
-                    "color": (colors or {}).get(name, group_color(k)),
-                    "width": 3,
-                    "dash": (dashes or {}).get(name, "solid"),
-                },
-                hovertemplate=f"<b>{label}</b><br>θ "
-                + "%{x:.3f}<br>density %{y:.3g}<extra></extra>",
+            density_line(
+                x, density, name=label, color=color, x_title="θ", x_format=".3f", width=3, dash=dash
             )
         )
     if observed_rate is not None:
@@ -486,15 +479,9 @@ def intervals_against_observed(
                     "size": 7 if name.startswith("hist") else 11,
                     "symbol": "circle" if name.startswith("hist") else "diamond",
                 },
-                error_y={
-                    "type": "data",
-                    "symmetric": False,
-                    "array": upper[mask] - median[mask],
-                    "arrayminus": median[mask] - lower[mask],
-                    "color": color,
-                    "thickness": 1.2,
-                    "width": 0,
-                },
+                error_y=interval_bars(
+                    median[mask], lower[mask], upper[mask], color=color, thickness=1.2
+                ),
                 # A list of rows keeps the numbers numeric, so the hover can format them.
                 customdata=[
                     [labels[j], counts[j], observed[j], lower[j], upper[j]]

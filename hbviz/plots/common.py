@@ -13,7 +13,9 @@ from hbviz.plots.style import (
     PARTIAL_POOLING,
     REFERENCE,
     apply_layout,
+    density_line,
     group_color,
+    interval_bars,
     reference_line,
     safe_labels,
 )
@@ -81,15 +83,9 @@ def interval_plot(
                 mode="markers",
                 name=str(label),
                 marker={"color": color, "size": 9 if len(groups) <= MANY_GROUPS else 4},
-                error_x={
-                    "type": "data",
-                    "symmetric": False,
-                    "array": rows[upper] - rows[estimate],
-                    "arrayminus": rows[estimate] - rows[lower],
-                    "color": color,
-                    "thickness": 2,
-                    "width": 0,
-                },
+                error_x=interval_bars(
+                    rows[estimate], rows[lower], rows[upper], color=color, thickness=2
+                ),
                 customdata=np.column_stack([safe_labels(rows[group]), rows[lower], rows[upper]]),
                 hovertemplate=(
                     "<b>%{customdata[0]}</b><br>"
@@ -252,15 +248,14 @@ def density_plot(
     for k, (name, (x, density)) in enumerate(curves.items()):
         color = (colors or {}).get(name, group_color(k))
         fig.add_trace(
-            go.Scatter(
-                x=np.asarray(x, dtype=float),
-                y=np.asarray(density, dtype=float),
-                mode="lines",
+            density_line(
+                np.asarray(x, dtype=float),
+                np.asarray(density, dtype=float),
                 name=name,
-                line={"color": color, "width": 2.5, "dash": (dashes or {}).get(name, "solid")},
+                color=color,
+                x_title=x_title,
+                dash=(dashes or {}).get(name, "solid"),
                 fill="tozeroy" if fill else None,
-                hovertemplate=f"<b>{name}</b><br>{x_title} "
-                + "%{x:.3g}<br>density %{y:.3g}<extra></extra>",
             )
         )
     apply_layout(fig, title=title, x_title=x_title, y_title=y_title, large_fonts=large_fonts)
@@ -295,17 +290,8 @@ def histogram_overlay(
         )
         k += 1
     for name, (x, density) in (curves or {}).items():
-        fig.add_trace(
-            go.Scatter(
-                x=np.asarray(x, dtype=float),
-                y=np.asarray(density, dtype=float),
-                mode="lines",
-                name=name,
-                line={"color": group_color(k), "width": 2.5},
-                hovertemplate=f"<b>{name}</b><br>{x_title} "
-                + "%{x:.3g}<br>density %{y:.3g}<extra></extra>",
-            )
-        )
+        x, density = np.asarray(x, dtype=float), np.asarray(density, dtype=float)
+        fig.add_trace(density_line(x, density, name=name, color=group_color(k), x_title=x_title))
         k += 1
     fig.update_layout(barmode="overlay")
     apply_layout(fig, title=title, x_title=x_title, y_title="density", large_fonts=large_fonts)

@@ -26,6 +26,7 @@ from hbviz.plots.style import (
     apply_layout,
     font_size,
     group_color,
+    interval_bars,
     pale,
     reference_line,
     safe_labels,
@@ -46,6 +47,27 @@ def _spread(positions: np.ndarray, *, min_gap: float) -> np.ndarray:
     out = np.empty_like(placed)
     out[order] = placed
     return out
+
+
+def _tau_density(
+    tau_grid, density, x_max: float | None, *, name: str, color: str, width: float, hover: str
+) -> go.Scatter:
+    """p(τ | y) on its grid as a line, cut at ``x_max``; ``hover`` names it in the hover text."""
+    grid = np.asarray(tau_grid, dtype=float)
+    dens = np.asarray(density, dtype=float)
+    if grid.shape != dens.shape or grid.ndim != 1:
+        raise ValueError(
+            f"tau_grid and density must be 1-d of one length; got {grid.shape}, {dens.shape}"
+        )
+    keep = grid <= x_max if x_max is not None else np.ones(grid.shape, bool)
+    return go.Scatter(
+        x=grid[keep],
+        y=dens[keep],
+        mode="lines",
+        name=name,
+        line={"color": color, "width": width},
+        hovertemplate=hover + "τ %{x:.2f}<br>p(τ | y) %{y:.4f}<extra></extra>",
+    )
 
 
 def _as_matrix(values, n_rows: int, n_cols: int, name: str) -> np.ndarray:
@@ -94,24 +116,11 @@ def tau_posterior_plot(
     large_fonts: bool = False,
 ) -> go.Figure:
     """Marginal posterior density p(τ | y) (BDA3 Fig. 5.5), the chosen τ marked."""
-    grid = np.asarray(tau_grid, dtype=float)
-    dens = np.asarray(density, dtype=float)
-    if grid.shape != dens.shape or grid.ndim != 1:
-        raise ValueError(
-            f"tau_grid and density must be 1-d of one length; got {grid.shape}, {dens.shape}"
-        )
-    keep = grid <= x_max if x_max is not None else np.ones(grid.shape, bool)
-    fig = go.Figure(
-        go.Scatter(
-            x=grid[keep],
-            y=dens[keep],
-            mode="lines",
-            name="p(τ | y)",
-            line={"color": PARTIAL_POOLING, "width": 3},
-            fill="tozeroy",
-            hovertemplate="τ %{x:.2f}<br>p(τ | y) %{y:.4f}<extra></extra>",
-        )
+    line = _tau_density(
+        tau_grid, density, x_max, name="p(τ | y)", color=PARTIAL_POOLING, width=3, hover=""
     )
+    fig = go.Figure(line.update(fill="tozeroy"))
+    grid, dens = np.asarray(tau_grid, dtype=float), np.asarray(density, dtype=float)
     if chosen_tau is not None:
         fig.add_trace(
             go.Scatter(
@@ -336,15 +345,7 @@ def quantile_forest(
                 mode="markers",
                 name=name,
                 marker={"color": bar_color, "size": 1, "symbol": "line-ns"},
-                error_x={
-                    "type": "data",
-                    "symmetric": False,
-                    "array": q[high] - q["50%"],
-                    "arrayminus": q["50%"] - q[low],
-                    "color": bar_color,
-                    "thickness": width,
-                    "width": 0,
-                },
+                error_x=interval_bars(q["50%"], q[low], q[high], color=bar_color, thickness=width),
                 hoverinfo="skip",
             )
         )
@@ -550,17 +551,9 @@ def tau_marginal_comparison(
                 hovertemplate=f"<b>{name}</b><br>τ %{{x:.1f}}<br>density %{{y:.4f}}<extra></extra>",
             )
         )
-    grid = np.asarray(tau_grid, dtype=float)
-    exact = np.asarray(density, dtype=float)
-    keep = grid <= x_max
     fig.add_trace(
-        go.Scatter(
-            x=grid[keep],
-            y=exact[keep],
-            mode="lines",
-            name=exact_label,
-            line={"color": EXACT, "width": 2.5},
-            hovertemplate="exact<br>τ %{x:.2f}<br>p(τ | y) %{y:.4f}<extra></extra>",
+        _tau_density(
+            tau_grid, density, x_max, name=exact_label, color=EXACT, width=2.5, hover="exact<br>"
         )
     )
     apply_layout(

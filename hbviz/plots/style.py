@@ -150,6 +150,45 @@ def safe_labels(names: Iterable[object]) -> list[str]:
     return [html.escape(str(name), quote=False) for name in names]
 
 
+def interval_bars(estimate, lower, upper, *, color: str, thickness: float) -> dict:
+    """An interval from ``lower`` to ``upper`` around each ``estimate``, as Plotly's asymmetric
+    ``error_x`` / ``error_y`` (no caps): one trace draws every group's interval."""
+    return {
+        "type": "data",
+        "symmetric": False,
+        "array": upper - estimate,
+        "arrayminus": estimate - lower,
+        "color": color,
+        "thickness": thickness,
+        "width": 0,
+    }
+
+
+def density_line(
+    x,
+    density,
+    *,
+    name: str,
+    color: str,
+    x_title: str,
+    x_format: str = ".3g",
+    width: float = 2.5,
+    dash: str = "solid",
+    fill: str | None = None,
+) -> go.Scatter:
+    """A density curve over ``x``, its hover naming the curve and the x axis' quantity."""
+    return go.Scatter(
+        x=x,
+        y=density,
+        mode="lines",
+        name=name,
+        line={"color": color, "width": width, "dash": dash},
+        fill=fill,
+        hovertemplate=f"<b>{name}</b><br>{x_title} %{{x:{x_format}}}<br>density %{{y:.3g}}"
+        "<extra></extra>",
+    )
+
+
 def reference_line(
     fig: go.Figure,
     value: float,
