@@ -3,7 +3,6 @@
 from functools import partial
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from hbviz import beta_comparisons, datasets, lecture, table_checks
@@ -58,7 +57,9 @@ this = names.index(this_name) if this_name in names else len(names) - 1
 alpha, beta = beta_comparisons.beta_posterior_parameters(
     made, attempts, prior_alpha=prior_alpha, prior_beta=prior_beta
 )
-independent = beta_comparisons.beta_summary_table(alpha, beta, names)
+independent = beta_comparisons.independent_posterior_table(
+    made, attempts, alpha, beta, names, name="season"
+)
 hier = _ui.with_spinner(
     "Computing the hierarchical posterior…",
     _ui.beta_binomial_posterior,
@@ -77,21 +78,8 @@ _ui.download_posterior(
 with table_col:
     st.subheader("Independent posteriors")
     _ui.method_badge("exact")
-    shown = pd.DataFrame(
-        {
-            "made / attempts": made / attempts,
-            "posterior": [
-                beta_comparisons.beta_label(a, b) for a, b in zip(alpha, beta, strict=True)
-            ],
-            "mean": independent["mean"].to_numpy(),
-            "sd": independent["sd"].to_numpy(),
-            "2.5%": independent["lower"].to_numpy(),
-            "97.5%": independent["upper"].to_numpy(),
-        },
-        index=pd.Index(names, name="season"),
-    )
     _ui.show_table(
-        shown,
+        independent,
         file_name="free_throws_independent.csv",
         key="independent",
         formats={c: "%.3f" for c in ("made / attempts", "mean", "sd", "2.5%", "97.5%")},
