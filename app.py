@@ -1,8 +1,9 @@
-"""hbviz: the router. Every page is listed here; Streamlit does not scan pages/ once st.navigation is used."""
+"""hbviz: the router. Every page is listed in hbviz.lecture.PAGES; Streamlit does not scan pages/
+once st.navigation is used."""
 
 import streamlit as st
 
-from hbviz import warmup
+from hbviz import lecture, warmup
 
 st.set_page_config(
     page_title="hbviz: pooling and shrinkage",
@@ -12,16 +13,8 @@ st.set_page_config(
 )
 
 PAGES = {
-    "Overview": [
-        st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
-    ],
-    "Lecture examples": [
-        st.Page("pages/levels_of_pooling.py", title="Levels of pooling", icon=":material/stacks:"),
-        st.Page("pages/free_throws.py", title="Free throws", icon=":material/sports_basketball:"),
-        st.Page("pages/drug_trial.py", title="Drug trial (rat tumors)", icon=":material/science:"),
-        st.Page("pages/eight_schools.py", title="Eight schools", icon=":material/school:"),
-    ],
-    "Your data": [st.Page("pages/your_data.py", title="Your data", icon=":material/upload_file:")],
+    section: [st.Page(p.path, title=p.title, icon=p.icon, default=p is lecture.HOME) for p in pages]
+    for section, pages in lecture.sections().items()
 }
 
 # Compile the samplers the lecture uses in the background, once per server process, so the pages

@@ -92,6 +92,34 @@ def beta_summary_table(
     )
 
 
+def independent_posterior_table(
+    successes, trials, alpha, beta, names: Sequence[object], *, name: str = "group"
+) -> pd.DataFrame:
+    """The independent model's table as the free-throws page shows it: each group's raw rate,
+    its posterior Beta(α_j, β_j) written out, and that Beta's mean, sd and 95% interval.
+
+    Returns
+    -------
+    DataFrame indexed by group (index named ``name``) with ``made / attempts``, ``posterior``,
+    ``mean``, ``sd``, ``2.5%``, ``97.5%``.
+    """
+    summary = beta_summary_table(alpha, beta, names)
+    rates = np.asarray(successes, dtype=float) / np.asarray(trials, dtype=float)
+    return pd.DataFrame(
+        {
+            "made / attempts": rates,
+            "posterior": [
+                beta_label(a, b) for a, b in zip(summary["alpha"], summary["beta"], strict=True)
+            ],
+            "mean": summary["mean"].to_numpy(),
+            "sd": summary["sd"].to_numpy(),
+            "2.5%": summary["lower"].to_numpy(),
+            "97.5%": summary["upper"].to_numpy(),
+        },
+        index=pd.Index([str(n) for n in names], name=name),
+    )
+
+
 def beta_density_grid(alpha, beta, *, points: int = 400) -> tuple[np.ndarray, np.ndarray]:
     """Densities of Beta(α_j, β_j) on one grid that covers all their mass.
 

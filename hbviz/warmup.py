@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from hbviz import beta_binomial, datasets, normal_normal, nuts
+from hbviz import beta_binomial, datasets, lecture, normal_normal, nuts
 
 
 def _eight_schools():
@@ -29,24 +29,30 @@ def _eight_schools():
 
 
 def _steps() -> list[tuple[str, Callable[[], object]]]:
-    """(name, call) pairs in the order a lecture uses them; sizes are the pages' defaults."""
+    """(name, call) pairs in the order a lecture uses them; sizes from :mod:`hbviz.lecture`."""
     y, sigma = _eight_schools()
     rats = datasets.rat_tumor()
     throws = datasets.free_throws()
     pooling = datasets.pooling_demo()
     values = pooling["value"].to_numpy()
     groups = pooling["group"].astype("category").cat.codes.to_numpy()
+    schools, home = lecture.page("pages/eight_schools.py"), lecture.page("pages/home.py")
+    drug, free = lecture.page("pages/drug_trial.py"), lecture.page("pages/free_throws.py")
+    levels = lecture.page("pages/levels_of_pooling.py")
     steps = [
-        ("eight schools, exact", lambda: normal_normal.sample_posterior(y, sigma, draws=10_000)),
-        ("home, exact", lambda: normal_normal.sample_posterior(y, sigma, draws=4000)),
+        (
+            "eight schools, exact",
+            lambda: normal_normal.sample_posterior(y, sigma, draws=schools.exact_draws),
+        ),
+        ("home, exact", lambda: normal_normal.sample_posterior(y, sigma, draws=home.exact_draws)),
         (
             "rat tumors, exact",
-            lambda: beta_binomial.sample_posterior(rats["y"], rats["n"], draws=4000),
+            lambda: beta_binomial.sample_posterior(rats["y"], rats["n"], draws=drug.exact_draws),
         ),
         (
             "free throws, exact",
             lambda: beta_binomial.sample_posterior(
-                throws["made"], throws["attempts"], draws=10_000
+                throws["made"], throws["attempts"], draws=free.exact_draws
             ),
         ),
     ]
@@ -55,7 +61,12 @@ def _steps() -> list[tuple[str, Callable[[], object]]]:
             (
                 f"eight schools, NUTS {'centered' if centered else 'non-centered'}",
                 lambda c=centered: nuts.fit_normal_hierarchy(
-                    y, sigma, centered=c, num_chains=4, num_warmup=500, num_samples=500
+                    y,
+                    sigma,
+                    centered=c,
+                    num_chains=schools.nuts_chains,
+                    num_warmup=schools.nuts_draws,
+                    num_samples=schools.nuts_draws,
                 ),
             )
         )
@@ -67,9 +78,9 @@ def _steps() -> list[tuple[str, Callable[[], object]]]:
                     values,
                     groups,
                     regime=r,
-                    num_chains=2,
-                    num_warmup=1000,
-                    num_samples=1000,
+                    num_chains=levels.nuts_chains,
+                    num_warmup=levels.nuts_draws,
+                    num_samples=levels.nuts_draws,
                     progress=lambda fraction: None,
                 ),
             )

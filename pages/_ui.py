@@ -7,9 +7,11 @@ long lecture does not grow the server's memory without end.
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 import re
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
@@ -17,7 +19,18 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from hbviz import beta_binomial, diagnostics, export, links, normal_normal, nuts
+from hbviz import (
+    beta_binomial,
+    diagnostics,
+    estimate_tables,
+    export,
+    links,
+    normal_normal,
+    nuts,
+    upload,
+    your_data,
+)
+from hbviz.plots import eight_schools as eight_schools_figs
 
 # ---------------------------------------------------------------------------------------------
 # Cached computations. Arguments are tuples/scalars so that Streamlit hashes them cheaply and
@@ -52,38 +65,123 @@ def beta_binomial_posterior(
     return beta_binomial.sample_posterior(np.array(y), np.array(n), draws=draws, seed=seed)
 
 
+def _nuts_sizes(num_chains: int, draws: int, seed: int) -> dict[str, int]:
+    """The NUTS runner's size arguments: ``draws`` per chain after as many warm-up steps."""
+    return {"num_chains": num_chains, "num_warmup": draws, "num_samples": draws, "seed": seed}
+
+
 @st.cache_data(max_entries=16, show_spinner=False)
 def normal_nuts_fit(
     y: tuple[float, ...],
     sigma: tuple[float, ...],
+    *,
     centered: bool,
     tau_prior: str,
     tau_scale: float,
     mu_prior: tuple[float, float],
     num_chains: int,
-    num_warmup: int,
-    num_samples: int,
+    draws: int,
     seed: int = 0,
 ) -> nuts.Fit:
+    """NUTS fit of the normal hierarchy (:func:`hbviz.nuts.fit_normal_hierarchy`)."""
     # Says so while this session waits for another's compile or for the same fit (hbviz.nuts
     # lets one thread trace at a time); emptied at the end, so a cache hit shows nothing.
     note = st.empty()
+    priors = {"tau_prior": tau_prior, "tau_scale": tau_scale, "mu_prior": mu_prior}
     try:
         return nuts.fit_normal_hierarchy(
             np.array(y),
             np.array(sigma),
             centered=centered,
-            tau_prior=tau_prior,
-            tau_scale=tau_scale,
-            mu_prior=mu_prior,
-            num_chains=num_chains,
-            num_warmup=num_warmup,
-            num_samples=num_samples,
-            seed=seed,
+            **priors,
+            **_nuts_sizes(num_chains, draws, seed),
             status=note.caption,
         )
     finally:
         note.empty()
+
+
+@st.cache_data(max_entries=48, show_spinner=False)
+def pooling_nuts_fit(
+    values: tuple[float, ...],
+    group: tuple[int, ...],
+    *,
+    regime: str,
+    centered: bool,
+    num_chains: int,
+    draws: int,
+    seed: int,
+) -> nuts.Fit:
+    """NUTS fit of one level of pooling (:func:`hbviz.nuts.fit_pooling`), ``draws`` per chain
+    after as many warm-up steps, with a progress bar in the page."""
+    # The bar lives inside the cached function (Streamlit replays its elements on a hit) and is
+    # emptied at the end, so a hit shows nothing and returns at once.
+    label = f"NUTS, {regime} pooling"
+    bar = st.progress(0.0, text=f"{label}: starting (a new size compiles for a few seconds)")
+    started = time.perf_counter()
+
+    def progress(fraction: float) -> None:
+        seconds = time.perf_counter() - started
+        bar.progress(min(fraction, 1.0), text=f"{label}: {fraction:.0%} ({seconds:.1f} s)")
+
+    try:
+        return nuts.fit_pooling(
+            np.array(values),
+            np.array(group),
+            regime=regime,
+            centered=centered,
+            **_nuts_sizes(num_chains, draws, seed),
+            progress=progress,
+            status=lambda message: bar.progress(0.0, text=f"{label}: {message}"),
+        )
+    finally:
+        bar.empty()
+
+
+def nuts_forms_panel(
+    y: tuple[float, ...],
+    sigma: tuple[float, ...],
+    *,
+    names: Sequence[str],
+    priors: Mapping[str, object],
+    num_chains: int,
+    draws: int,
+    exact_draws: int,
+) -> None:
+    """The normal hierarchy fitted by NUTS in the centered and the non-centered form: each
+    form's diagnostics side by side, both forms' τ draws over the exact p(τ | y) under the same
+    (proper) ``priors``, and θ of the first group against τ, divergences marked (the funnel).
+    ``draws`` per chain after as many warm-up steps. A ValueError is shown and stops the page."""
+    fits = {}
+    try:
+        for form, centered in (("centered", True), ("non-centered", False)):
+            message = f"NUTS, {form} form: {num_chains} chains × {draws} draws…"
+            with st.spinner(message, show_time=True):
+                fits[form] = normal_nuts_fit(
+                    y, sigma, centered=centered, num_chains=num_chains, draws=draws, **priors
+                )
+        exact = normal_posterior(y, sigma, draws=exact_draws, **priors)
+    except ValueError as err:
+        show_problem(err)
+        st.stop()
+    for col, (form, fit) in zip(st.columns(2), fits.items(), strict=True):
+        with col:
+            st.subheader(f"{form.capitalize()} form")
+            nuts_diagnostics(fit)
+    tau_draws = {f"NUTS, {form}": fit.samples["tau"] for form, fit in fits.items()}
+    x_max = estimate_tables.tau_axis_limit(exact.tau)
+    plot(
+        eight_schools_figs.tau_marginal_comparison,
+        tau_draws,
+        exact.tau_grid,
+        exact.tau_density,
+        x_max=x_max,
+    )
+    funnels = {
+        form: (fit.samples["theta"][..., 0], fit.samples["tau"], fit.diverging)
+        for form, fit in fits.items()
+    }
+    plot(eight_schools_figs.funnel_plot, funnels, group_label=names[0])
 
 
 def with_spinner(message: str, compute: Callable, *args, **kwargs):
@@ -122,10 +220,16 @@ def page_intro(title: str, look_for: str, model_latex: str | None = None) -> Non
         st.latex(model_latex)
 
 
+LARGE_FONTS_KEY = "large"  # the toggle's key, read by plot()
+
+
 def large_fonts_toggle() -> bool:
     """Sidebar switch to projector-sized fonts in every figure; kept in the URL."""
     return sidebar.toggle(
-        "Large fonts (projector)", key="large", bind="query-params", help="Bigger text in plots."
+        "Large fonts (projector)",
+        key=LARGE_FONTS_KEY,
+        bind="query-params",
+        help="Bigger text in plots.",
     )
 
 
@@ -143,6 +247,12 @@ def reset_button(defaults: Mapping[str, object], *, on_reset: Callable[[], None]
             on_reset()
 
     st.sidebar.button("Reset to the lecture's values", on_click=reset, width="stretch")
+
+
+def section(title: str, method: str) -> None:
+    """A page section's header and whether it is ``"exact"`` or ``"MCMC"`` (:func:`method_badge`)."""
+    st.header(title)
+    method_badge(method)
 
 
 def method_badge(kind: str) -> None:
@@ -241,12 +351,6 @@ def plain(text: object) -> str:
 def show_problem(err: Exception, *, prefix: str = "") -> None:
     """Show a ValueError from hbviz as a clear message; its text may hold user values."""
     st.error(plain(prefix + str(err)), icon=":material/error:")
-
-
-def show_figure(fig: go.Figure, *, key: str | None = None) -> None:
-    # theme=None: Streamlit's theme would override the figure's template and font sizes, and
-    # with them the projector-sized fonts.
-    st.plotly_chart(fig, key=key, theme=None, config={"displaylogo": False, "scrollZoom": False})
 
 
 def show_table(
@@ -513,9 +617,9 @@ def as_tuple(values: Sequence | np.ndarray | pd.Series) -> tuple:
 
 
 # ---------------------------------------------------------------------------------------------
-# Figures built once per input. Building a Plotly figure costs 20–50 ms here (most of it in
-# validating the layout template), so a page with a dozen figures spends most of a rerun
-# rebuilding figures whose inputs did not change when one slider moved.
+# Figures: the one way a page shows one. Built once per input: building a Plotly figure costs
+# 20–50 ms, so a page with a dozen figures would spend most of a rerun rebuilding figures whose
+# inputs did not change when one slider moved.
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
@@ -525,43 +629,128 @@ def _cached_figure(
     return _builder(*args, **kwargs)
 
 
-def cached_figure(builder: Callable[..., go.Figure], *args, **kwargs) -> go.Figure:
-    """``builder(*args, **kwargs)``, built once per distinct input and re-used afterwards.
+def plot(builder: Callable[..., go.Figure], /, *args, key: str | None = None, **kwargs) -> None:
+    """Show ``builder(*args, large_fonts=..., **kwargs)``, built once per distinct input.
 
-    The arguments are hashed by Streamlit (NumPy arrays, DataFrames, tuples, scalars); the
-    builder is keyed by its module and name. The figure is shared between reruns and sessions
-    (no copy is made, which is what makes a hit free), so it must never be modified.
+    ``large_fonts`` follows the page's :func:`large_fonts_toggle`. The arguments are hashed by
+    Streamlit (NumPy arrays, DataFrames, tuples, scalars); the builder is keyed by its module and
+    name. The figure is shared between reruns and sessions (no copy is made, which is what makes a
+    hit free), so nothing may modify it: a builder takes every title and name as an argument.
     """
-    return _cached_figure(builder, f"{builder.__module__}.{builder.__qualname__}", args, kwargs)
+    kwargs["large_fonts"] = bool(st.session_state.get(LARGE_FONTS_KEY, False))
+    name = f"{builder.__module__}.{builder.__qualname__}"
+    fig = _cached_figure(builder, name, args, kwargs)
+    # theme=None: Streamlit's theme would override the figure's template and font sizes, and
+    # with them the projector-sized fonts.
+    st.plotly_chart(fig, key=key, theme=None, config={"displaylogo": False, "scrollZoom": False})
 
 
 # ---------------------------------------------------------------------------------------------
-# NUTS fits of raw grouped values and of counts (used by "Your data"). Keyed by a content digest
-# computed by the caller, since the data may be large (see DESIGN.md, engineering notes).
+# Your data: choosing a dataset, and its analyses cached by a digest of its content computed by
+# the caller, since the data may be large (see DESIGN.md, engineering notes).
+
+LAST_DATASET = "your-data-last-good"  # the last dataset the user loaded (pasted or uploaded)
+
+
+def content_digest(table: pd.DataFrame) -> str:
+    """A hash of a table's content, to key the caches below exactly (Streamlit samples large
+    arrays when it hashes them, so two large uploads could share a key)."""
+    return hashlib.sha256(pd.util.hash_pandas_object(table).to_numpy().tobytes()).hexdigest()
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def pooling_nuts_fit(
-    digest: str, _values: np.ndarray, _group: np.ndarray, priors: tuple, draws: int, seed: int = 0
-) -> nuts.Fit:
-    """NUTS partial pooling of raw values (hbviz.nuts.fit_pooling), 4 chains × ``draws``."""
-    return nuts.fit_pooling(
-        _values,
-        _group,
-        **dict(priors),
-        num_chains=4,
-        num_warmup=draws,
-        num_samples=draws,
-        seed=seed,
-    )
+def parse_upload(digest: str, _raw: bytes, mapping: tuple) -> upload.Dataset:
+    return upload.parse(_raw, dict(mapping) or None)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def binomial_nuts_fit(digest: str, _y: np.ndarray, _n: np.ndarray, draws: int, seed: int = 0):
-    """NUTS fit of the beta–binomial hierarchy (hbviz.nuts.fit_binomial_hierarchy)."""
-    return nuts.fit_binomial_hierarchy(
-        _y, _n, num_chains=4, num_warmup=draws, num_samples=draws, seed=seed
+def your_data_analysis(
+    digest: str, _data: upload.Dataset, *, within_sd: str, tau_prior: str, tau_scale: float | None
+) -> your_data.Analysis:
+    return your_data.analyse(_data, within_sd=within_sd, tau_prior=tau_prior, tau_scale=tau_scale)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def your_data_nuts_check(
+    digest: str,
+    _data: upload.Dataset,
+    _exact: your_data.Analysis,
+    *,
+    within_sd: str,
+    tau_prior: str,
+    tau_scale: float | None,
+    draws: int,
+) -> your_data.NutsCheck:
+    settings = dict(within_sd=within_sd, tau_prior=tau_prior, tau_scale=tau_scale, draws=draws)
+    return your_data.nuts_check(_data, exact=_exact, **settings)
+
+
+def upload_templates(*, expanded: bool) -> None:
+    """The accepted shapes, with a template of each to download."""
+    with st.expander("Accepted shapes, and templates to fill in", expanded=expanded):
+        st.markdown(
+            "CSV text, UTF-8, with a header row; commas, semicolons or tabs. Rows are numbered as "
+            f"in a spreadsheet (header = row 1). Files up to **{upload.MAX_UPLOAD_MB} MB** "
+            f"(server.maxUploadSize), {upload.MAX_GROUPS:,} groups, {upload.MAX_ROWS:,} rows."
+        )
+        for col, shape in zip(st.columns(3), upload.SHAPES, strict=True):
+            col.markdown(f"**{upload.SHAPE_LABELS[shape]}**  \n`{', '.join(upload.ROLES[shape])}`")
+            col.download_button(
+                f"{shape} template",
+                upload.template(shape),
+                f"{shape}_template.csv",
+                "text/csv",
+                key=f"tpl-{shape}",
+                on_click="ignore",
+            )
+
+
+def your_dataset(source: str, examples: Mapping[str, str]) -> tuple[str, upload.Dataset] | None:
+    """The dataset to analyse and its name, from an example (``examples``: key → name), pasted
+    text or an uploaded file; says why when it is not the one just given."""
+    if source == "example":
+        choice = sidebar.selectbox(
+            "Example", list(examples), format_func=examples.get, key="example", bind="query-params"
+        )
+        if choice == "large":
+            return examples[choice], upload.simulated("counts")
+        return examples[choice], parse_upload(choice, upload.example(choice), ())
+    if source == "paste":
+        raw = st.text_area("Paste CSV text (with its header row)", key="pasted", height=160)
+        raw, label = raw.encode(), "the pasted text"
+    else:
+        file = st.file_uploader(
+            f"CSV file (at most {upload.MAX_UPLOAD_MB} MB)", type=["csv", "tsv", "txt"]
+        )
+        raw, label = (file.getvalue(), file.name) if file else (None, None)
+    mapping = ()
+    if raw is not None and raw.strip():
+        with st.expander("Choose the columns by hand"):
+            try:
+                columns = upload.header(raw)
+            except upload.UploadError:
+                columns = []
+            shape = st.selectbox("Shape", ["automatic", *upload.SHAPES], key="map-shape")
+            if shape != "automatic" and columns:
+                roles = upload.ROLES[shape]
+                mapping = tuple((r, st.selectbox(r, columns, key=f"map-{r}")) for r in roles)
+    pick = your_data.pick_dataset(
+        label,
+        raw,
+        st.session_state.get(LAST_DATASET),
+        parse=lambda raw: parse_upload(hashlib.sha256(raw).hexdigest(), raw, mapping),
+        blank_is_empty=source == "paste",
     )
+    if pick.loaded:
+        st.session_state[LAST_DATASET] = pick.chosen
+    if pick.problems:
+        err = pick.problems
+        more = f"\n\n… and {err.more} more." if err.more else ""
+        problems = "\n".join(f"- {plain(p)}" for p in err.problems)
+        st.error(f"Cannot use **{plain(label)}**:\n\n{problems}{more}", icon=":material/error:")
+    if pick.note:
+        st.info(plain(pick.note), icon=":material/history:" if pick.chosen else None)
+    return pick.chosen
 
 
 # ---------------------------------------------------------------------------------------------
@@ -587,4 +776,22 @@ def download_inference_data(
         on_click="ignore",
         help="ArviZ InferenceData: posterior draws by chain, with divergences in sample_stats. "
         "Open with arviz_base.convert_to_datatree(path) or xarray.open_datatree(path).",
+    )
+
+
+def download_posterior(
+    posterior,
+    file_name: str,
+    *,
+    group_names: Sequence[str] | None = None,
+    observed: Mapping[str, object] | None = None,
+    label: str = "Download draws (ArviZ NetCDF)",
+) -> None:
+    """A download button for an exact posterior's draws (:func:`hbviz.export.posterior_to_netcdf`),
+    written only when it is clicked."""
+    download_inference_data(
+        lambda: export.posterior_to_netcdf(posterior, group_names=group_names, observed=observed),
+        file_name=file_name,
+        key="exact",
+        label=label,
     )

@@ -2,14 +2,14 @@
 
 import streamlit as st
 
-from hbviz import beta_binomial, beta_comparisons, datasets, export, historical_controls, summaries
+from hbviz import beta_binomial, beta_comparisons, datasets, historical_controls, lecture, summaries
 from hbviz.plots import beta_binomial as plots
 from pages import _ui
 
 RATS = datasets.rat_tumor()
 HIST_Y, HIST_N = RATS["y"].to_numpy()[:-1], RATS["n"].to_numpy()[:-1]
 DEFAULTS = {"current_y": int(RATS["y"].iloc[-1]), "current_n": int(RATS["n"].iloc[-1])}
-DRAWS = 4000
+DRAWS = lecture.page("pages/drug_trial.py").exact_draws
 
 _ui.page_intro(
     "Drug trial: a new experiment against 70 historical control groups",
@@ -20,7 +20,7 @@ _ui.page_intro(
     r"y_j \sim \mathrm{Bin}(n_j, \theta_j), \quad \theta_j \sim \mathrm{Beta}(\alpha, \beta), "
     r"\quad p(\alpha, \beta) \propto (\alpha + \beta)^{-5/2}, \quad j = 1, \dots, 71",
 )
-large = _ui.large_fonts_toggle()
+_ui.large_fonts_toggle()
 _ui.reset_button(DEFAULTS)
 st.sidebar.subheader("Current experiment")
 y = _ui.sidebar.number_input(
@@ -60,14 +60,11 @@ with left:
     cols = st.columns(2)
     cols[0].metric("posterior mean of θ", f"{eb_mean:.3f}")
     cols[1].metric("posterior sd of θ", f"{eb_sd:.3f}")
-    _ui.show_figure(
-        _ui.cached_figure(
-            plots.historical_rates,
-            HIST_Y / HIST_N,
-            prior_alpha=prior[0],
-            prior_beta=prior[1],
-            large_fonts=large,
-        ),
+    _ui.plot(
+        plots.historical_rates,
+        HIST_Y / HIST_N,
+        prior_alpha=prior[0],
+        prior_beta=prior[1],
         key="history",
     )
     st.caption(
@@ -78,16 +75,13 @@ with left:
 with right:
     st.subheader("Full Bayes: the population parameters")
     _ui.method_badge("exact")
-    _ui.show_figure(
-        _ui.cached_figure(
-            plots.hyperparameter_contour,
-            full.logit_mean,
-            full.log_size,
-            full.density,
-            draws_log_ratio=full.draws_logit_mean[:1000],
-            draws_log_total=full.draws_log_size[:1000],
-            large_fonts=large,
-        ),
+    _ui.plot(
+        plots.hyperparameter_contour,
+        full.logit_mean,
+        full.log_size,
+        full.density,
+        draws_log_ratio=full.draws_logit_mean[:1000],
+        draws_log_total=full.draws_log_size[:1000],
         key="contour",
     )
     cols = st.columns(3)
@@ -102,11 +96,7 @@ with right:
     )
     if full.truncated:
         st.warning(f"{full.edge_mass:.1%} of the posterior mass lies on the edge of the grid.")
-    _ui.download_inference_data(
-        lambda: export.posterior_to_netcdf(full, observed={"y": all_y, "n": all_n}),
-        file_name="rat_tumors_full_bayes.nc",
-        key="exact",
-    )
+    _ui.download_posterior(full, "rat_tumors_full_bayes.nc", observed={"y": all_y, "n": all_n})
 
 st.subheader(f"The current experiment, {y}/{n}, analysed three ways")
 _ui.method_badge("exact")
@@ -118,15 +108,12 @@ x, curves, table = historical_controls.one_group_analyses(
     beta_draws=full.beta,
     theta_draws=full.theta[:, -1],
 )
-_ui.show_figure(
-    _ui.cached_figure(
-        plots.current_posteriors,
-        x,
-        curves,
-        observed_rate=y / n,
-        colors=plots.METHOD_COLORS,
-        large_fonts=large,
-    ),
+_ui.plot(
+    plots.current_posteriors,
+    x,
+    curves,
+    observed_rate=y / n,
+    colors=plots.METHOD_COLORS,
     key="current",
 )
 _ui.show_table(
@@ -145,19 +132,16 @@ st.subheader("All 71 experiments: posterior against observed rate")
 _ui.method_badge("exact")
 names = [f"experiment {j + 1}" for j in range(len(HIST_Y))] + ["current experiment"]
 quantiles = summaries.posterior_quantiles(full.theta, names)
-_ui.show_figure(
-    _ui.cached_figure(
-        plots.intervals_against_observed,
-        all_y / all_n,
-        quantiles["50%"],
-        quantiles["2.5%"],
-        quantiles["97.5%"],
-        names,
-        successes=all_y,
-        trials=all_n,
-        highlight=len(names) - 1,
-        large_fonts=large,
-    ),
+_ui.plot(
+    plots.intervals_against_observed,
+    all_y / all_n,
+    quantiles["50%"],
+    quantiles["2.5%"],
+    quantiles["97.5%"],
+    names,
+    successes=all_y,
+    trials=all_n,
+    highlight=len(names) - 1,
     key="intervals",
 )
 st.caption(

@@ -4,18 +4,32 @@ is best, a new school, and NUTS in the centered and non-centered forms."""
 import numpy as np
 import streamlit as st
 
-from hbviz import datasets, estimate_tables, export, normal_normal, priors, summaries, table_checks
+from hbviz import datasets, estimate_tables, lecture, normal_normal, priors, summaries, table_checks
 from hbviz.plots import eight_schools as figs
 from pages import _ui
 
-# Exact draws: the Monte Carlo error of a quantile is ~0.1 point, below the digits shown.
-DRAWS = 10_000
+PAGE = lecture.page("pages/eight_schools.py")
 PRIORS = {name: priors.label(name) for name in priors.names("exact")}
 NUTS_DRAWS = (50, 100, 250, 500, 1000, 2000)
 DEFAULTS = dict(tau_prior="uniform", tau_scale=5.0, mu_on=False, mu_mean=0.0, mu_sd=5.0, tau=10.0)
-DEFAULTS |= dict(c=28.0, sigma_new=13.0, nuts=False, nuts_draws=500)
+DEFAULTS |= dict(c=28.0, sigma_new=13.0, nuts=False, nuts_draws=PAGE.nuts_draws)
+SLIDERS = {  # label, lowest, highest, step; the lecture's value is in DEFAULTS
+    "tau_scale": (priors.scale_label("exact"), 0.5, 50.0, 0.5),
+    "mu_mean": ("Prior mean of μ", -30.0, 30.0, 1.0),
+    "mu_sd": ("Prior sd of μ", 1.0, 100.0, 1.0),
+    "c": ("Threshold c for Pr(θ_j ≥ c)", -20.0, 60.0, 1.0),
+    "sigma_new": ("Standard error σ_new of a new school's estimate", 1.0, 40.0, 0.5),
+    "tau": ("τ for Figs. 5.6–5.7 and the shrinkage plot", 0.0, None, 0.5),  # to the τ axis' end
+}
 UNIT = "coaching effect on SAT-V (points)"
 BIND = {"bind": "query-params"}
+COLUMNS = {
+    "school": st.column_config.TextColumn("school", required=True, width="small"),
+    "y": st.column_config.NumberColumn("y", required=True, format="%.1f", width="small"),
+    "sigma": st.column_config.NumberColumn(
+        "σ", required=True, min_value=0.01, format="%.1f", width="small"
+    ),
+}
 
 _ui.page_intro(
     "Eight schools: how much should the schools borrow from each other?",
@@ -27,17 +41,15 @@ _ui.page_intro(
     r"\theta_j \mid \mu, \tau \sim \mathrm{N}(\mu, \tau^2), \quad p(\mu, \tau) = p(\mu)\, p(\tau)",
 )
 sb = _ui.sidebar  # checks every value the link holds before its widget reads it
-large = _ui.large_fonts_toggle()
+_ui.large_fonts_toggle()
 _ui.reset_button(DEFAULTS, on_reset=lambda: _ui.reset_editable_data("data"))
 
 
-def plot(builder, *args, **kwargs) -> None:
-    _ui.show_figure(_ui.cached_figure(builder, *args, large_fonts=large, **kwargs))
-
-
-def slider(key: str, label: str, low: float, high: float, step: float, **kwargs) -> float:
-    """A sidebar slider kept in the URL that starts at (and resets to) the lecture's value."""
-    return sb.slider(label, low, high, DEFAULTS[key], step, key=key, **BIND, **kwargs)
+def slider(key: str, **kwargs) -> float:
+    """The sidebar slider ``SLIDERS[key]``, kept in the URL, starting at the lecture's value."""
+    label, *bounds = SLIDERS[key]
+    bounds = dict(zip(("min_value", "max_value", "step"), bounds, strict=True)) | kwargs
+    return sb.slider(label, value=DEFAULTS[key], key=key, **BIND, **bounds)
 
 
 def table(frame, name: str, digits: int) -> None:
@@ -46,27 +58,13 @@ def table(frame, name: str, digits: int) -> None:
 
 
 sb.header("Priors")
-tau_prior = sb.segmented_control(
-    "Prior on τ",
-    list(PRIORS),
-    default="uniform",
-    format_func=PRIORS.get,
-    required=True,
-    key="tau_prior",
-    **BIND,
-)
-tau_scale = slider(
-    "tau_scale",
-    priors.scale_label("exact"),
-    0.5,
-    50.0,
-    0.5,
-    disabled=not priors.TAU_PRIORS[tau_prior].proper,
-)
+choice = dict(default="uniform", format_func=PRIORS.get, required=True, **BIND)
+tau_prior = sb.segmented_control("Prior on τ", list(PRIORS), key="tau_prior", **choice)
+tau_scale = slider("tau_scale", disabled=not priors.TAU_PRIORS[tau_prior].proper)
 mu_on = sb.toggle("Normal prior on μ (otherwise flat)", key="mu_on", **BIND)
-mu_mean = slider("mu_mean", "Prior mean of μ", -30.0, 30.0, 1.0, disabled=not mu_on)
-mu_sd = slider("mu_sd", "Prior sd of μ", 1.0, 100.0, 1.0, disabled=not mu_on)
+mu_mean, mu_sd = slider("mu_mean", disabled=not mu_on), slider("mu_sd", disabled=not mu_on)
 mu_prior = (mu_mean, mu_sd) if mu_on else None
+settings = dict(tau_prior=tau_prior, tau_scale=tau_scale, mu_prior=mu_prior)
 
 st.header("1 · No pooling, complete pooling, partial pooling")
 left, right = st.columns([1, 2])
@@ -79,19 +77,13 @@ with left:
         datasets.eight_schools(),
         key="data",
         validate=table_checks.check_estimates,
-        column_config={
-            "school": st.column_config.TextColumn("school", required=True, width="small"),
-            "y": st.column_config.NumberColumn("y", required=True, format="%.1f", width="small"),
-            "sigma": st.column_config.NumberColumn(
-                "σ", required=True, min_value=0.01, format="%.1f", width="small"
-            ),
-        },
+        column_config=COLUMNS,
     )
 names = data["school"].astype(str).tolist()
 y, sigma = data["y"].to_numpy(float), data["sigma"].to_numpy(float)
-key_y, key_sigma = _ui.as_tuple(y), _ui.as_tuple(sigma)
+estimates = dict(y=_ui.as_tuple(y), sigma=_ui.as_tuple(sigma))
 try:
-    post = _ui.normal_posterior(key_y, key_sigma, tau_prior, tau_scale, mu_prior, DRAWS)
+    post = _ui.normal_posterior(**estimates, **settings, draws=PAGE.exact_draws)
 except ValueError as err:
     _ui.show_problem(err)
     st.stop()
@@ -102,101 +94,74 @@ with right:
     cols[0].metric("Complete pooling (τ = 0)", f"{pooled:.1f} ± {pooled_sd:.1f}")
     cols[1].metric("Hierarchical: E(μ | y)", f"{post.mu.mean():.1f}")
     cols[2].metric("Hierarchical: median of τ", f"{np.median(post.tau):.1f}")
-    plot(figs.pooling_forest, names, y, sigma, post.theta, x_title=UNIT)
+    intervals = estimate_tables.pooling_intervals(names, y, sigma, post.theta)
+    _ui.plot(figs.pooling_forest, intervals, pooled_mean=pooled, x_title=UNIT)
     st.caption(
         "Points and 95% intervals: y_j ± 1.96 σ_j; the precision-weighted mean ± 1.96 × its "
         "sd; the posterior median and 2.5–97.5% quantiles of θ_j."
     )
-    _ui.download_inference_data(
-        lambda: export.posterior_to_netcdf(
-            post, group_names=names, observed={"y": y, "sigma": sigma}
-        ),
-        file_name="eight_schools_exact.nc",
-        key="exact",
-        label="Download the exact posterior draws (ArviZ NetCDF)",
+    observed, label = {"y": y, "sigma": sigma}, "Download the exact posterior draws (ArviZ NetCDF)"
+    _ui.download_posterior(
+        post, "eight_schools_exact.nc", group_names=names, observed=observed, label=label
     )
 
-st.header("2 · How different are the schools? p(τ | y)")
-_ui.method_badge("exact")
+_ui.section("2 · How different are the schools? p(τ | y)", "exact")
 tau_max = estimate_tables.tau_axis_limit(post.tau)
 if st.session_state.get("tau", 0.0) > tau_max:  # the τ axis shrank after the data or prior changed
     st.session_state["tau"] = tau_max
 sb.header("Conditional on τ")
-tau = slider("tau", "τ for Figs. 5.6–5.7 and the shrinkage plot", 0.0, tau_max, 0.5)
-plot(figs.tau_posterior_plot, post.tau_grid, post.tau_density, chosen_tau=tau, x_max=tau_max)
+tau = slider("tau", max_value=tau_max)
+_ui.plot(figs.tau_posterior_plot, post.tau_grid, post.tau_density, chosen_tau=tau, x_max=tau_max)
 lo, med, hi = np.quantile(post.tau, [0.025, 0.5, 0.975])
 st.caption(
     f"BDA3 Fig. 5.5. Median of τ {med:.1f}, 95% interval {lo:.1f} to {hi:.1f}: τ near 0 "
     "(complete pooling) is plausible, but so are values large enough to matter."
 )
 
-st.header(f"3 · Shrinkage given τ = {tau:g}")
-_ui.method_badge("exact")
+_ui.section(f"3 · Shrinkage given τ = {tau:g}", "exact")
 grid = np.linspace(0.0, tau_max, 301)
 cond = normal_normal.conditional_posterior(y, sigma, grid, mu_prior=mu_prior)
 at = normal_normal.conditional_posterior(y, sigma, tau, mu_prior=mu_prior)
-for col, curves, chosen, label in zip(
-    st.columns(2),
-    (cond.theta_mean, cond.theta_sd),
-    (at.theta_mean[0], at.theta_sd[0]),
-    ("E(θ_j | τ, y) (points)", "sd(θ_j | τ, y) (points)"),
-    strict=True,
-):
+for col, moment in zip(st.columns(2), ("mean", "sd"), strict=True):
     with col:
-        plot(
-            figs.conditional_plot,
-            grid,
-            curves,
-            names,
-            chosen_tau=tau,
-            chosen_values=chosen,
-            y_title=label,
-        )
+        curves, chosen = getattr(cond, f"theta_{moment}"), getattr(at, f"theta_{moment}")[0]
+        label = "E(θ_j | τ, y) (points)" if moment == "mean" else "sd(θ_j | τ, y) (points)"
+        marked = dict(chosen_tau=tau, chosen_values=chosen, y_title=label)
+        _ui.plot(figs.conditional_plot, grid, curves, names, **marked)
 st.caption(
     "BDA3 Figs. 5.6–5.7: at τ = 0 every school gets the pooled estimate; as τ grows each "
     "goes back to its own y_j, and its sd to σ_j. Below: where each y_j moves at this τ."
 )
-plot(
-    figs.conditional_shrinkage_plot,
-    y,
-    at.theta_mean[0],
-    at.theta_sd[0],
-    names,
-    tau=tau,
-    mu_hat=float(at.mu_mean[0]),
-    x_title=UNIT,
-)
+marked = dict(tau=tau, mu_hat=float(at.mu_mean[0]), x_title=UNIT)
+_ui.plot(figs.conditional_shrinkage_plot, y, at.theta_mean[0], at.theta_sd[0], names, **marked)
 
-st.header("4 · Posterior quantiles (BDA3 Table 5.3)")
-_ui.method_badge("exact")
+_ui.section("4 · Posterior quantiles (BDA3 Table 5.3)", "exact")
 quantiles = estimate_tables.quantile_table(post, names)
 cols = st.columns(2)
 with cols[0]:
     table(quantiles, "quantiles", 1)
 with cols[1]:
-    plot(figs.quantile_forest, quantiles.iloc[:-1], x_title=UNIT)
+    _ui.plot(figs.quantile_forest, quantiles.iloc[:-1], x_title=UNIT)
 
-st.header("5 · Which school is best?")
-_ui.method_badge("exact")
+_ui.section("5 · Which school is best?", "exact")
 sb.header("Questions")
-c = slider("c", "Threshold c for Pr(θ_j ≥ c)", -20.0, 60.0, 1.0)
+c = slider("c")
 probs = estimate_tables.probability_table(post.theta, names, c)
 probs.columns = [f"Pr(θ_j ≥ {c:g})", "Pr(best)", "expected rank"]
 cols = st.columns([2, 3])
 with cols[0]:
     table(probs, "probabilities", 3)
 with cols[1]:
-    plot(figs.probability_bars, names, probs.iloc[:, :2].to_dict("list"))
-plot(figs.pairwise_heatmap, summaries.pairwise_greater(post.theta), names)
+    _ui.plot(figs.probability_bars, names, probs.iloc[:, :2].to_dict("list"))
+_ui.plot(figs.pairwise_heatmap, summaries.pairwise_greater(post.theta), names)
 st.caption("Read along a row: the probability that this school's true effect beats the column's.")
 
-st.header("6 · A new school")
-_ui.method_badge("exact")
-sigma_new = slider("sigma_new", "Standard error σ_new of a new school's estimate", 1.0, 40.0, 0.5)
+_ui.section("6 · A new school", "exact")
+sigma_new = slider("sigma_new")
 pred = normal_normal.posterior_predictive(post, sigma, sigma_new=sigma_new, seed=1)
 cols = st.columns(2)
 with cols[0]:
-    plot(figs.predictive_plot, pred.theta_new, pred.y_new, sigma_new=sigma_new, x_title=UNIT)
+    _ui.plot(figs.predictive_plot, pred.theta_new, pred.y_new, sigma_new=sigma_new, x_title=UNIT)
 with cols[1]:
     table(estimate_tables.predictive_table(pred), "new_school", 1)
     st.caption(
@@ -204,18 +169,12 @@ with cols[1]:
         "may lie. ỹ adds the measurement error σ_new: what its study would report."
     )
 
-st.header("7 · NUTS: centered against non-centered")
-_ui.method_badge("MCMC")
+_ui.section("7 · NUTS: centered against non-centered", "MCMC")
 sb.header("NUTS")
-run = sb.toggle("Run NUTS (4 chains, both forms)", key="nuts", **BIND)
-n = sb.select_slider(
-    "NUTS draws per chain (and as many warm-up)",
-    NUTS_DRAWS,
-    DEFAULTS["nuts_draws"],
-    key="nuts_draws",
-    **BIND,
-)
-pri = estimate_tables.nuts_priors(tau_prior, tau_scale, mu_prior)
+run = sb.toggle(f"Run NUTS ({PAGE.nuts_chains} chains, both forms)", key="nuts", **BIND)
+label = "NUTS draws per chain (and as many warm-up)"
+n = sb.select_slider(label, NUTS_DRAWS, DEFAULTS["nuts_draws"], key="nuts_draws", **BIND)
+pri = estimate_tables.nuts_priors(**settings)
 st.markdown(
     f"NUTS needs proper priors, so here τ ~ {PRIORS[pri.tau_prior]}(0, {pri.tau_scale:g}) and "
     f"μ ~ N({pri.mu_prior[0]:g}, {pri.mu_prior[1]:g}²)"
@@ -227,34 +186,9 @@ if not run:
         "Switch on **Run NUTS** in the sidebar to fit both forms (a few seconds the first time)."
     )
     st.stop()
-try:
-    fits = {}
-    for form, centered in (("centered", True), ("non-centered", False)):
-        with st.spinner(f"NUTS, {form} form: 4 chains × {n} draws…", show_time=True):
-            fits[form] = _ui.normal_nuts_fit(key_y, key_sigma, centered, *pri[:3], 4, n, n)
-    exact = _ui.normal_posterior(key_y, key_sigma, *pri[:3], DRAWS)
-except ValueError as err:
-    _ui.show_problem(err)
-    st.stop()
-for col, (form, fit) in zip(st.columns(2), fits.items(), strict=True):
-    with col:
-        st.subheader(f"{form.capitalize()} form")
-        _ui.nuts_diagnostics(fit)
-plot(
-    figs.tau_marginal_comparison,
-    {f"NUTS, {form}": fit.samples["tau"] for form, fit in fits.items()},
-    exact.tau_grid,
-    exact.tau_density,
-    x_max=estimate_tables.tau_axis_limit(exact.tau),
-)
-plot(
-    figs.funnel_plot,
-    {
-        form: (fit.samples["theta"][..., 0], fit.samples["tau"], fit.diverging)
-        for form, fit in fits.items()
-    },
-    group_label=names[0],
-)
+proper = dict(tau_prior=pri.tau_prior, tau_scale=pri.tau_scale, mu_prior=pri.mu_prior)
+sizes = dict(num_chains=PAGE.nuts_chains, draws=n, exact_draws=PAGE.exact_draws)
+_ui.nuts_forms_panel(**estimates, names=names, priors=proper, **sizes)
 st.caption(
     "The centered form samples θ_j ~ N(μ, τ²) directly: at small τ the posterior narrows into a "
     "funnel whose neck NUTS cannot follow, so transitions diverge (red) and small τ is "

@@ -3,16 +3,15 @@
 from functools import partial
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
-from hbviz import beta_comparisons, datasets, export, table_checks
+from hbviz import beta_comparisons, datasets, lecture, table_checks
 from hbviz.plots import beta_binomial as plots
 from pages import _ui
 
 SEASONS = datasets.free_throws()
 DEFAULTS = {"prior_alpha": 1.0, "prior_beta": 1.0, "this_season": SEASONS["season"].iloc[-1]}
-DRAWS = 10_000
+DRAWS = lecture.page("pages/free_throws.py").exact_draws
 
 _ui.page_intro(
     "Free throws: is this season better than the past ones?",
@@ -25,7 +24,7 @@ _ui.page_intro(
     r"\quad \text{independent: } \alpha, \beta \text{ fixed;} \quad "
     r"\text{hierarchical: } p(\alpha, \beta) \propto (\alpha + \beta)^{-5/2}",
 )
-large = _ui.large_fonts_toggle()
+_ui.large_fonts_toggle()
 _ui.reset_button(DEFAULTS, on_reset=lambda: _ui.reset_editable_data("seasons"))
 st.sidebar.subheader("Prior of the independent model")
 prior_alpha = _ui.sidebar.slider(
@@ -58,7 +57,9 @@ this = names.index(this_name) if this_name in names else len(names) - 1
 alpha, beta = beta_comparisons.beta_posterior_parameters(
     made, attempts, prior_alpha=prior_alpha, prior_beta=prior_beta
 )
-independent = beta_comparisons.beta_summary_table(alpha, beta, names)
+independent = beta_comparisons.independent_posterior_table(
+    made, attempts, alpha, beta, names, name="season"
+)
 hier = _ui.with_spinner(
     "Computing the hierarchical posterior…",
     _ui.beta_binomial_posterior,
@@ -66,33 +67,19 @@ hier = _ui.with_spinner(
     _ui.as_tuple(attempts),
     draws=DRAWS,
 )
-_ui.download_inference_data(
-    lambda: export.posterior_to_netcdf(
-        hier, group_names=names, observed={"y": made, "n": attempts}
-    ),
-    file_name="free_throws_hierarchical.nc",
-    key="exact",
+_ui.download_posterior(
+    hier,
+    "free_throws_hierarchical.nc",
+    group_names=names,
+    observed={"y": made, "n": attempts},
     label="Download the hierarchical posterior draws (ArviZ NetCDF)",
 )
 
 with table_col:
     st.subheader("Independent posteriors")
     _ui.method_badge("exact")
-    shown = pd.DataFrame(
-        {
-            "made / attempts": made / attempts,
-            "posterior": [
-                beta_comparisons.beta_label(a, b) for a, b in zip(alpha, beta, strict=True)
-            ],
-            "mean": independent["mean"].to_numpy(),
-            "sd": independent["sd"].to_numpy(),
-            "2.5%": independent["lower"].to_numpy(),
-            "97.5%": independent["upper"].to_numpy(),
-        },
-        index=pd.Index(names, name="season"),
-    )
     _ui.show_table(
-        shown,
+        independent,
         file_name="free_throws_independent.csv",
         key="independent",
         formats={c: "%.3f" for c in ("made / attempts", "mean", "sd", "2.5%", "97.5%")},
@@ -103,15 +90,13 @@ with left:
     st.subheader("Independent posterior densities")
     _ui.method_badge("exact")
     x, density = beta_comparisons.beta_density_grid(alpha, beta)
-    _ui.show_figure(
-        plots.group_densities(
-            x,
-            density,
-            names,
-            highlight=this,
-            x_title="θ (probability of making a free throw)",
-            large_fonts=large,
-        ),
+    _ui.plot(
+        plots.group_densities,
+        x,
+        density,
+        names,
+        highlight=this,
+        x_title="θ (probability of making a free throw)",
         key="densities",
     )
 with right:
@@ -125,14 +110,12 @@ with right:
         names,
         this,
     )
-    _ui.show_figure(
-        plots.comparison_bars(
-            answers,
-            labels=beta_comparisons.comparison_labels(names, this),
-            y_title=f"θ {this_name} is",
-            colors=plots.METHOD_COLORS,
-            large_fonts=large,
-        ),
+    _ui.plot(
+        plots.comparison_bars,
+        answers,
+        labels=beta_comparisons.comparison_labels(names, this),
+        y_title=f"θ {this_name} is",
+        colors=plots.METHOD_COLORS,
         key="answers-bars",
     )
     _ui.show_table(
@@ -157,17 +140,15 @@ with right:
 st.subheader("Shrinkage: independent → hierarchical posterior means")
 _ui.method_badge("exact")
 population = float(np.mean(hier.alpha / (hier.alpha + hier.beta)))
-_ui.show_figure(
-    plots.shrinkage_between_models(
-        independent["mean"].to_numpy(),
-        hier.theta.mean(axis=0),
-        names,
-        population_mean=population,
-        complete_pooling=float(made.sum() / attempts.sum()),
-        weight=attempts,
-        value_title="posterior mean of θ (probability of making a free throw)",
-        large_fonts=large,
-    ),
+_ui.plot(
+    plots.shrinkage_between_models,
+    independent["mean"].to_numpy(),
+    hier.theta.mean(axis=0),
+    names,
+    population_mean=population,
+    complete_pooling=float(made.sum() / attempts.sum()),
+    weight=attempts,
+    value_title="posterior mean of θ (probability of making a free throw)",
     key="shrinkage",
 )
 st.caption(

@@ -2,10 +2,13 @@
 
 import streamlit as st
 
-from hbviz import datasets, estimate_tables, normal_normal
+from hbviz import datasets, estimate_tables, lecture, normal_normal
+from hbviz.plots import style
 from hbviz.plots.common import interval_plot
-from hbviz.plots.style import POOLING_COLORS
 from pages import _ui
+
+PAGE = lecture.page("pages/home.py")
+MODEL, DATA = style.PARTIAL_POOLING, style.DATA  # the graph's colours: the model, the data
 
 _ui.page_intro(
     "Pooling and shrinkage in hierarchical models",
@@ -13,22 +16,22 @@ _ui.page_intro(
     "is pulled toward the population mean, and the less a group's own data say, the further it "
     "is pulled. Move the sliders on each page and watch the estimates shrink.",
 )
-large = _ui.large_fonts_toggle()
+_ui.large_fonts_toggle()
 
 left, right = st.columns([2, 3])
 with left:
     st.subheader("The model, level by level")
     st.graphviz_chart(
-        """
-        digraph {
-          rankdir=TB; node [shape=box, style="rounded,filled", fillcolor="#f2f6fb",
-                            color="#0072B2", fontname="Helvetica"];
+        f"""
+        digraph {{
+          rankdir=TB; node [shape=box, style="rounded,filled", fillcolor="{style.tint(MODEL, 0.06)}",
+                            color="{MODEL}", fontname="Helvetica"];
           hyper [label="hyperprior\\np(μ, τ)"];
           prior [label="population (prior)\\nθⱼ ~ N(μ, τ²)"];
           theta [label="group parameters\\nθ₁, θ₂, …, θ_J"];
-          data  [label="data\\nyⱼ ~ N(θⱼ, σⱼ²)", fillcolor="#fff4e0", color="#E69F00"];
+          data  [label="data\\nyⱼ ~ N(θⱼ, σⱼ²)", fillcolor="{style.tint(DATA, 0.12)}", color="{DATA}"];
           hyper -> prior -> theta -> data;
-        }
+        }}
         """
     )
     st.markdown(
@@ -42,19 +45,17 @@ with right:
     _ui.method_badge("exact")
     schools = datasets.eight_schools()
     y, sigma = schools["y"].to_numpy(), schools["sigma"].to_numpy()
-    post = _ui.normal_posterior(_ui.as_tuple(y), _ui.as_tuple(sigma))
+    post = _ui.normal_posterior(_ui.as_tuple(y), _ui.as_tuple(sigma), draws=PAGE.exact_draws)
     pooled, _ = normal_normal.complete_pooling(y, sigma)
     table = estimate_tables.pooling_intervals(schools["school"], y, sigma, post.theta)
-    _ui.show_figure(
-        interval_plot(
-            table,
-            series="series",
-            colors=POOLING_COLORS,
-            x_title="coaching effect on SAT-V (points)",
-            large_fonts=large,
-            reference=pooled,
-            reference_label=f"complete-pooling mean {pooled:.1f}",
-        ),
+    _ui.plot(
+        interval_plot,
+        table,
+        series="series",
+        colors=style.POOLING_COLORS,
+        x_title="coaching effect on SAT-V (points)",
+        reference=pooled,
+        reference_label=f"complete-pooling mean {pooled:.1f}",
         key="home-pooling",
     )
     st.caption(
@@ -64,35 +65,8 @@ with right:
     )
 
 st.subheader("Page by page")
-cols = st.columns(5)
-links = [
-    (
-        "pages/levels_of_pooling.py",
-        "Levels of pooling",
-        "No, complete and partial pooling with NUTS, as in the NumPyro tutorial.",
-    ),
-    (
-        "pages/free_throws.py",
-        "Free throws",
-        "Four seasons of one player: independent Beta posteriors, then a hierarchy.",
-    ),
-    (
-        "pages/drug_trial.py",
-        "Drug trial",
-        "A new experiment against 70 historical ones: empirical and full Bayes.",
-    ),
-    (
-        "pages/eight_schools.py",
-        "Eight schools",
-        "p(τ | y), shrinkage as τ moves, which school is best.",
-    ),
-    (
-        "pages/your_data.py",
-        "Your data",
-        "Upload or paste grouped data: the same analyses, downloadable.",
-    ),
-]
-for col, (path, label, blurb) in zip(cols, links, strict=True):
+others = [p for p in lecture.PAGES if p is not lecture.HOME]
+for col, page in zip(st.columns(len(others)), others, strict=True):
     with col:
-        st.page_link(path, label=label, icon=":material/arrow_forward:")
-        st.caption(blurb)
+        st.page_link(page.path, label=page.title, icon=":material/arrow_forward:")
+        st.caption(page.description)

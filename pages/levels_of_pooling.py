@@ -1,45 +1,13 @@
 """Levels of pooling (NumPyro tutorial): no, complete and partial pooling fitted with NUTS."""
 
-import time
-
-import numpy as np
 import streamlit as st
 
-from hbviz import datasets, nuts
-from hbviz.plots import pooling
+from hbviz import datasets, lecture, pooling
+from hbviz.plots import pooling as figs
 from pages import _ui
 
-
-@st.cache_data(max_entries=48, show_spinner=False)
-def pooling_fit(values, group, regime, centered, num_chains, num_samples, seed) -> nuts.Fit:
-    # The bar lives inside the cached function (Streamlit replays its elements on a hit) and is
-    # emptied at the end, so a hit shows nothing and returns at once.
-    label = f"NUTS, {regime} pooling"
-    bar = st.progress(0.0, text=f"{label}: starting (a new size compiles for a few seconds)")
-    started = time.perf_counter()
-
-    def progress(fraction: float) -> None:
-        seconds = time.perf_counter() - started
-        bar.progress(min(fraction, 1.0), text=f"{label}: {fraction:.0%} ({seconds:.1f} s)")
-
-    try:
-        return nuts.fit_pooling(
-            np.array(values),
-            np.array(group),
-            regime=regime,
-            centered=centered,
-            num_chains=num_chains,
-            num_warmup=num_samples,
-            num_samples=num_samples,
-            seed=seed,
-            progress=progress,
-            status=lambda message: bar.progress(0.0, text=f"{label}: {message}"),
-        )
-    finally:
-        bar.empty()
-
-
-DEFAULTS = {"chains": 2, "draws": 1000, "seed": 0, "noncentered": False}
+PAGE = lecture.page("pages/levels_of_pooling.py")
+DEFAULTS = {"chains": PAGE.nuts_chains, "draws": PAGE.nuts_draws, "seed": 0, "noncentered": False}
 MODELS = {
     "no pooling": r"\mu_i \sim \mathcal N(0, 10^2),\ \sigma_i \sim \operatorname{Exp}(1),"
     r"\ y_i \sim \mathcal N(\mu_i, \sigma_i^2),\ i = 1,\dots,N",
@@ -82,7 +50,7 @@ noncentered = _ui.sidebar.toggle(
     bind="query-params",
     help="Sample z_g ~ N(0, 1) and set μ_g = μ_pop + τ·z_g, instead of sampling μ_g.",
 )
-large = _ui.large_fonts_toggle()
+_ui.large_fonts_toggle()
 # Puts back the lecture's data, seed and model; the NUTS budget and the fonts stay as set.
 _ui.reset_button(
     {"seed": 0, "noncentered": False}, on_reset=lambda: _ui.reset_editable_data("data")
@@ -128,8 +96,14 @@ WHY = {
 fits = {}
 try:
     for regime, centered in [("no", False), ("complete", False), ("partial", not noncentered)]:
-        fits[f"{regime} pooling"] = pooling_fit(
-            values, _ui.as_tuple(codes), regime, centered, chains, draws, int(seed)
+        fits[f"{regime} pooling"] = _ui.pooling_nuts_fit(
+            values,
+            _ui.as_tuple(codes),
+            regime=regime,
+            centered=centered,
+            num_chains=chains,
+            draws=draws,
+            seed=int(seed),
         )
 except ValueError as err:
     _ui.show_problem(err)
@@ -143,10 +117,12 @@ with plot_col:
         data["group"],
         **{name.replace(" ", "_"): fit.summary for name, fit in fits.items()},
     )
-    figure = _ui.cached_figure(
-        pooling.pooling_estimates_plot, table, value_title="value (data units)", large_fonts=large
+    _ui.plot(
+        figs.pooling_estimates_plot,
+        table,
+        value_title="value (data units)",
+        key="pooling-estimates",
     )
-    _ui.show_figure(figure, key="pooling-estimates")
     st.caption(
         r"Posterior means and 90% intervals (5%–95%). No pooling: $\mu_i$ of each value; "
         r"complete pooling: the one $\mu$; partial pooling: the mean $\mu_g$ of the value's group."

@@ -2,13 +2,11 @@
 pooling, shrinkage, the hyperparameter posterior, ranks, downloads and a NUTS check. The analyses
 are hbviz.your_data.analyse and nuts_check; this page is their widgets."""
 
-import hashlib
-
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from hbviz import export, priors, upload
+from hbviz import priors, upload
 from hbviz import your_data as yd
 from hbviz.plots import common
 from hbviz.plots import your_data as figs
@@ -28,7 +26,6 @@ SORTS = ("mean", "50%", "p_best", "mean_rank", "raw", "size", "sd", "group")
 DEFAULTS = dict(source="example", example="counts", tau_prior="half_normal", tau_scale=1.0)
 DEFAULTS |= dict(sort="mean", descending=True, pooled_sd=True, nuts=False, nuts_draws=yd.NUTS_DRAWS)
 BIND = {"bind": "query-params"}
-LAST = "your-data-last-good"  # the last dataset the user loaded (pasted or uploaded) that parsed
 
 _ui.page_intro(
     "Your data: how much should your groups borrow from each other?",
@@ -40,28 +37,8 @@ _ui.page_intro(
     r"\theta_j \sim \mathrm{N}(\mu, \tau^2)",
 )
 sb = _ui.sidebar
-large = _ui.large_fonts_toggle()
+_ui.large_fonts_toggle()
 _ui.reset_button(DEFAULTS)
-
-
-def plot(builder, *args, **kwargs) -> None:
-    _ui.show_figure(_ui.cached_figure(builder, *args, large_fonts=large, **kwargs))
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def parse(digest: str, _raw: bytes, mapping: tuple) -> upload.Dataset:
-    return upload.parse(_raw, dict(mapping) or None)
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def analyse(digest: str, _data: upload.Dataset, within_sd: str, prior: str, scale: float | None):
-    return yd.analyse(_data, within_sd=within_sd, tau_prior=prior, tau_scale=scale)
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def nuts_check(digest: str, _data, _exact, within_sd: str, prior: str, scale, draws: int):
-    settings = dict(within_sd=within_sd, tau_prior=prior, tau_scale=scale, draws=draws)
-    return yd.nuts_check(_data, exact=_exact, **settings)
 
 
 def show_table(table: pd.DataFrame, key: str, file_name: str, **kwargs) -> None:
@@ -70,81 +47,14 @@ def show_table(table: pd.DataFrame, key: str, file_name: str, **kwargs) -> None:
     st.caption(yd.column_notes(table.columns))
 
 
-def load(source: str) -> tuple[str, upload.Dataset] | None:
-    """The dataset to analyse and its name; says why when it is not the one just given."""
-    if source == "example":
-        choice = sb.selectbox(
-            "Example", list(EXAMPLES), format_func=EXAMPLES.get, key="example", **BIND
-        )
-        if choice == "large":
-            return EXAMPLES[choice], upload.simulated("counts")
-        return EXAMPLES[choice], parse(choice, upload.example(choice), ())
-    if source == "paste":
-        raw = st.text_area("Paste CSV text (with its header row)", key="pasted", height=160)
-        raw, label = raw.encode(), "the pasted text"
-    else:
-        file = st.file_uploader(
-            f"CSV file (at most {upload.MAX_UPLOAD_MB} MB)", type=["csv", "tsv", "txt"]
-        )
-        raw, label = (file.getvalue(), file.name) if file else (None, None)
-    mapping = ()
-    if raw is not None and raw.strip():
-        with st.expander("Choose the columns by hand"):
-            try:
-                columns = upload.header(raw)
-            except upload.UploadError:
-                columns = []
-            shape = st.selectbox("Shape", ["automatic", *upload.SHAPES], key="map-shape")
-            if shape != "automatic" and columns:
-                roles = upload.ROLES[shape]
-                mapping = tuple((r, st.selectbox(r, columns, key=f"map-{r}")) for r in roles)
-    pick = yd.pick_dataset(
-        label,
-        raw,
-        st.session_state.get(LAST),
-        parse=lambda raw: parse(hashlib.sha256(raw).hexdigest(), raw, mapping),
-        blank_is_empty=source == "paste",
-    )
-    if pick.loaded:
-        st.session_state[LAST] = pick.chosen
-    if pick.problems:
-        err = pick.problems
-        more = f"\n\n… and {err.more} more." if err.more else ""
-        problems = "\n".join(f"- {_ui.plain(p)}" for p in err.problems)
-        st.error(f"Cannot use **{_ui.plain(label)}**:\n\n{problems}{more}", icon=":material/error:")
-    if pick.note:
-        st.info(_ui.plain(pick.note), icon=":material/history:" if pick.chosen else None)
-    return pick.chosen
-
-
 sb.header("Data")
+choice = dict(required=True, **BIND)
 source = sb.segmented_control(
-    "Data from",
-    list(SOURCES),
-    format_func=SOURCES.get,
-    default="example",
-    required=True,
-    key="source",
-    **BIND,
+    "Data from", list(SOURCES), format_func=SOURCES.get, default="example", key="source", **choice
 )
 st.header("1 · Your data")
-with st.expander("Accepted shapes, and templates to fill in", expanded=source != "example"):
-    st.markdown(
-        "CSV text, UTF-8, with a header row; commas, semicolons or tabs. Rows are numbered as "
-        f"in a spreadsheet (header = row 1). Files up to **{upload.MAX_UPLOAD_MB} MB** "
-        f"(server.maxUploadSize), {upload.MAX_GROUPS:,} groups, {upload.MAX_ROWS:,} rows."
-    )
-    for col, shape in zip(st.columns(3), upload.SHAPES, strict=True):
-        col.markdown(f"**{upload.SHAPE_LABELS[shape]}**  \n`{', '.join(upload.ROLES[shape])}`")
-        col.download_button(
-            f"{shape} template",
-            upload.template(shape),
-            f"{shape}_template.csv",
-            "text/csv",
-            key=f"tpl-{shape}",
-            on_click="ignore",
-        )
-loaded = load(source)
+_ui.upload_templates(expanded=source != "example")
+loaded = _ui.your_dataset(source, EXAMPLES)
 if loaded is None:
     st.stop()
 label, data = loaded
@@ -166,15 +76,9 @@ pooled_sd = sb.toggle(
 )
 within_sd = "pooled" if pooled_sd else "per_group"
 normal = data.shape != "counts"
+choice |= dict(format_func=PRIORS.get, default=yd.DEFAULT_TAU_PRIOR, disabled=not normal)
 tau_prior = sb.segmented_control(
-    "Prior on τ (normal shapes)",
-    list(PRIORS),
-    format_func=PRIORS.get,
-    default=yd.DEFAULT_TAU_PRIOR,
-    required=True,
-    key="tau_prior",
-    disabled=not normal,
-    **BIND,
+    "Prior on τ (normal shapes)", list(PRIORS), key="tau_prior", **choice
 )
 reference = yd.default_tau_scale(yd.groups(data, within_sd=within_sd)) if normal else 1.0
 factor = sb.select_slider(
@@ -186,10 +90,12 @@ factor = sb.select_slider(
     **BIND,
 )
 scale = None if not normal or factor == 1.0 else factor * reference
-digest = hashlib.sha256(pd.util.hash_pandas_object(data.table).to_numpy().tobytes()).hexdigest()
+digest = _ui.content_digest(data.table)
 try:
     with st.spinner("Computing the exact posterior…", show_time=True):
-        res = analyse(digest, data, within_sd, tau_prior, scale)
+        res = _ui.your_data_analysis(
+            digest, data, within_sd=within_sd, tau_prior=tau_prior, tau_scale=scale
+        )
 except ValueError as err:
     _ui.show_problem(err)
     st.stop()
@@ -199,8 +105,7 @@ for warning in res.warnings:
 unit, formats = yd.value_unit(data), yd.number_formats(data.shape, d)
 show_table(g.table.rename(columns={"std_error": "raw_se"}), "groups", "groups.csv")
 
-st.header("2 · No pooling, complete pooling, partial pooling")
-_ui.method_badge("exact")
+_ui.section("2 · No pooling, complete pooling, partial pooling", "exact")
 complete, complete_sd = res.complete_pooling
 cols = st.columns([3, 3, 1, 1])
 cols[0].metric("Complete pooling", f"{complete:.{d}f} ± {complete_sd:.{d}f}")
@@ -209,39 +114,30 @@ cols[1].metric(
 )
 cols[2].metric("Groups", f"{len(names):,}")
 cols[3].metric("Exact draws", f"{theta.shape[0]:,}")
-plot(
-    common.shrinkage_plot,
-    g.table["raw"].to_numpy(),
-    theta.mean(axis=0),
-    names,
-    population_mean=res.population_mean,
-    population_label=res.population_label,
-    complete_pooling=complete,
-    weight=g.table["size"].to_numpy(),
-    weight_label=g.size_label,
-    value_title=unit,
-)
+raw, pooled = g.table["raw"].to_numpy(), theta.mean(axis=0)
+population = dict(population_mean=res.population_mean, population_label=res.population_label)
+weight = dict(weight=g.table["size"].to_numpy(), weight_label=g.size_label)
+shrinkage = dict(complete_pooling=complete, value_title=unit, **population, **weight)
+_ui.plot(common.shrinkage_plot, raw, pooled, names, **shrinkage)
 st.caption(
     "Partial pooling pulls each group toward the population mean (dashed), not toward the "
     "complete-pooling estimate (dotted), which weights the groups by their precision alone."
 )
 shown = res.pooling[res.pooling["group"].isin(names[: figs.FOREST_ROWS])]
-plot(common.interval_plot, shown, series="series", colors=POOLING_COLORS, x_title=unit)
+_ui.plot(common.interval_plot, shown, series="series", colors=POOLING_COLORS, x_title=unit)
 if len(names) > figs.FOREST_ROWS:
     st.caption(
         f"The forest plots show the first {figs.FOREST_ROWS} of {len(names):,} groups (in table order below); the tables and downloads hold all of them."
     )
 
-st.header("3 · The population: hyperparameter posterior")
-_ui.method_badge("exact")
+_ui.section("3 · The population: hyperparameter posterior", "exact")
 post = res.posterior
-plot(figs.hyperparameter_posterior, post, value_title=unit)
+_ui.plot(figs.hyperparameter_posterior, post, value_title=unit)
 if data.shape != "counts":
     st.caption(f"Median of τ {np.median(post.tau):.{d + 1}f}; E(μ | y) {post.mu.mean():.{d + 1}f}.")
 st.caption(res.priors.description)
 
-st.header("4 · Posterior of each group, ranks, downloads")
-_ui.method_badge("exact")
+_ui.section("4 · Posterior of each group, ranks, downloads", "exact")
 sb.header("Table")
 sort = sb.selectbox("Sort the table and forest plot by", SORTS, key="sort", **BIND)
 descending = sb.toggle("Largest first", key="descending", value=True, **BIND)
@@ -256,28 +152,18 @@ st.download_button(
     on_click="ignore",
     icon=":material/download:",
 )
-_ui.download_inference_data(
-    lambda: export.posterior_to_netcdf(post, group_names=names, observed=yd.observed_data(g)),
-    file_name="exact_posterior.nc",
-    key="exact",
-)
+_ui.download_posterior(post, "exact_posterior.nc", group_names=names, observed=yd.observed_data(g))
 cols = st.columns(2)
 with cols[0]:
-    plot(
-        figs.posterior_forest,
-        table,
-        x_title=unit,
-        reference=res.population_mean,
-        reference_label=res.population_label,
-    )
+    reference = dict(reference=res.population_mean, reference_label=res.population_label)
+    _ui.plot(figs.posterior_forest, table, x_title=unit, **reference)
 with cols[1]:
-    plot(figs.best_bars, names, res.table["p_best"].to_numpy())
+    _ui.plot(figs.best_bars, names, res.table["p_best"].to_numpy())
     st.caption(
         f"The {min(figs.TOP_BARS, len(names))} groups most likely to be best, of {len(names):,}."
     )
 
-st.header("5 · Check against NUTS")
-_ui.method_badge("MCMC")
+_ui.section("5 · Check against NUTS", "MCMC")
 run = sb.toggle("Run NUTS (4 chains)", key="nuts", **BIND)
 n = sb.select_slider(
     "NUTS draws per chain", (50, 100, 250, 500, 1000), key="nuts_draws", value=yd.NUTS_DRAWS, **BIND
@@ -291,7 +177,9 @@ if not run:
     st.stop()
 try:
     with st.spinner(f"NUTS: 4 chains × {n} draws…", show_time=True):
-        chk = nuts_check(digest, data, res, within_sd, tau_prior, scale, n)
+        chk = _ui.your_data_nuts_check(
+            digest, data, res, within_sd=within_sd, tau_prior=tau_prior, tau_scale=scale, draws=n
+        )
 except ValueError as err:
     _ui.show_problem(err)
     st.stop()
@@ -301,4 +189,4 @@ st.caption(
     f"Largest gap in posterior sd between NUTS and exact, over the groups: {chk.largest_sd_gap:.0%}."
 )
 shown = chk.comparison[chk.comparison["group"].isin(names[: figs.FOREST_ROWS])]
-plot(common.interval_plot, shown, series="series", x_title=unit, interval_label="95% interval")
+_ui.plot(common.interval_plot, shown, series="series", x_title=unit, interval_label="95% interval")

@@ -1,8 +1,11 @@
 """Shared fixtures: the bundled data and fixed seeds (tests never depend on global random state),
-and the test run's bounds on waiting, which hold on a busy machine too."""
+the test run's bounds on waiting, which hold on a busy machine too, the page fixtures and the
+readers of what a page shows (figures, metrics, Plotly's typed arrays)."""
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 from pathlib import Path
 
@@ -77,3 +80,42 @@ def app_page():
         return at.run()
 
     return make
+
+
+@pytest.fixture
+def page(app_page, request):
+    """Factory for the test module's ``PAGE`` run with query parameters (on top of the module's
+    ``DEFAULT_QUERY``, if any), checked to have raised nothing: ``page(tau="5")``."""
+    path, base = request.module.PAGE, getattr(request.module, "DEFAULT_QUERY", {})
+
+    def make(**query):
+        at = app_page(path, query=base | query)
+        assert not at.exception, at.exception
+        return at
+
+    return make
+
+
+# What a page shows, read from an AppTest run (shared by the tests/test_page_*.py files).
+
+
+def figures(at) -> list[dict]:
+    """The figure JSON of every Plotly chart on the page, in page order."""
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def array(value) -> np.ndarray:
+    """A figure-JSON array: a list, or Plotly's typed array {"dtype": ..., "bdata": base64}."""
+    if isinstance(value, dict):
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+    return np.asarray(value)
+
+
+def metrics(at) -> dict[str, str]:
+    """Every metric shown, label → value."""
+    return {m.label: m.value for m in at.metric}
+
+
+def metric(at, label_start: str) -> str:
+    """The value of the first metric whose label starts with ``label_start``."""
+    return next(m.value for m in at.metric if m.label.startswith(label_start))

@@ -161,3 +161,17 @@ def test_with_current_names_the_current_counts():
     assert y.tolist() == [1, 2, 4] and n.tolist() == [10, 10, 14]
     with pytest.raises(ValueError, match="y = 20 tumors in n = 14 rats: y cannot exceed n"):
         historical_controls.with_current([1, 2], [10, 10], 20, 14)
+
+
+def test_independent_posterior_table_writes_out_each_beta():
+    made, attempts = np.array([26, 42]), np.array([48, 95])
+    alpha, beta = made + 1.0, attempts - made + 1.0
+    table = beta_comparisons.independent_posterior_table(
+        made, attempts, alpha, beta, ["2012", "2013"], name="season"
+    )
+    assert list(table.columns) == ["made / attempts", "posterior", "mean", "sd", "2.5%", "97.5%"]
+    assert table.index.name == "season" and list(table.index) == ["2012", "2013"]
+    assert table["posterior"].tolist() == ["Beta(27, 23)", "Beta(43, 54)"]
+    np.testing.assert_allclose(table["made / attempts"], made / attempts)
+    np.testing.assert_allclose(table["mean"], alpha / (alpha + beta))
+    np.testing.assert_allclose(table["97.5%"], stats.beta.ppf(0.975, alpha, beta))

@@ -6,27 +6,14 @@ the wiring only (the NUTS-against-exact agreement is tested in test_nuts_vs_exac
 
 from __future__ import annotations
 
-import base64
-import json
-
 import numpy as np
 import pytest
 
 from hbviz import datasets, normal_normal, summaries
+from tests.conftest import array, figures, metric
 
 PAGE = "pages/eight_schools.py"
 DRAWS = 10_000  # the page's number of exact draws
-
-
-def array(value):
-    """A figure-JSON array: a list, or Plotly's typed array {"dtype": ..., "bdata": base64}."""
-    if isinstance(value, dict):
-        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
-    return np.asarray(value)
-
-
-def figures(at) -> list[dict]:
-    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
 
 
 def figure_with_trace(at, name_start: str) -> dict:
@@ -46,20 +33,6 @@ def table(at, first_column: str):
         if str(frame.value.columns[0]).startswith(first_column):
             return frame.value
     raise AssertionError(f"no table starts with column {first_column!r}")
-
-
-def metric(at, label_start: str) -> str:
-    return next(m.value for m in at.metric if m.label.startswith(label_start))
-
-
-@pytest.fixture
-def page(app_page):
-    def make(**query):
-        at = app_page(PAGE, query=query)
-        assert not at.exception, at.exception
-        return at
-
-    return make
 
 
 @pytest.fixture(scope="module")

@@ -2,30 +2,18 @@
 
 from __future__ import annotations
 
-import base64
-import json
-
 import numpy as np
 import pytest
+
+from tests.conftest import array, figures
 
 PAGE = "pages/free_throws.py"
 LECTURE_TABLE = ["Beta(26, 22)", "Beta(42, 53)", "Beta(94, 84)", "Beta(80, 42)"]
 
 
-def array(value) -> np.ndarray:
-    """A figure-JSON array: a list, or Plotly's typed array {"dtype": ..., "bdata": base64}."""
-    if isinstance(value, dict):
-        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
-    return np.asarray(value)
-
-
 def tables(at) -> dict[str, object]:
     """The page's read-only tables, by their index name."""
     return {df.value.index.name: df.value for df in at.dataframe if df.value.index.name}
-
-
-def figures(at) -> list[dict]:
-    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
 
 
 def test_uniform_prior_gives_the_lectures_table(app_page):

@@ -5,16 +5,17 @@ All tests use the same chain and draw counts, so the NUTS programs compile once 
 
 from __future__ import annotations
 
-import base64
 import json
 
 import numpy as np
 import pytest
 
 from hbviz.nuts import SUMMARY_COLUMNS
+from tests.conftest import array
 
 PAGE = "pages/levels_of_pooling.py"
 SMALL = {"chains": "2", "draws": "100"}
+DEFAULT_QUERY = SMALL  # read by the page fixture (conftest.py)
 
 
 def summary_tables(at):
@@ -26,23 +27,6 @@ def summary_tables(at):
 
 def divergences(at):
     return [int(m.value) for m in at.metric if m.label == "divergences"]
-
-
-def array(value):
-    """A figure-JSON array: a list, or Plotly's typed array {"dtype": ..., "bdata": base64}."""
-    if isinstance(value, dict):
-        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
-    return np.asarray(value)
-
-
-@pytest.fixture
-def page(app_page):
-    def make(**query):
-        at = app_page(PAGE, query=SMALL | query)
-        assert not at.exception, at.exception
-        return at
-
-    return make
 
 
 def test_page_shows_three_summaries_divergences_and_the_estimates_plot(page):

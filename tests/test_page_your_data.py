@@ -13,6 +13,7 @@ import pytest
 
 from hbviz import beta_binomial, upload
 from hbviz.plots import your_data as figs
+from tests.conftest import figures, metric
 
 PAGE = "pages/your_data.py"
 EXAMPLE_LABELS = {
@@ -23,26 +24,8 @@ EXAMPLE_LABELS = {
 }
 
 
-def figures(at) -> list[dict]:
-    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
-
-
-def metric(at, label_start: str) -> str:
-    return next(m.value for m in at.metric if m.label.startswith(label_start))
-
-
 def results(at) -> pd.DataFrame:
     return next(f.value for f in at.dataframe if "p_best" in f.value.columns)
-
-
-@pytest.fixture
-def page(app_page):
-    def make(**query):
-        at = app_page(PAGE, query=query)
-        assert not at.exception, at.exception
-        return at
-
-    return make
 
 
 def test_counts_example_matches_the_exact_sampler(page):

@@ -34,10 +34,11 @@ def finite_data(fig) -> None:
 
 
 def test_pooling_forest_has_three_series_side_by_side_and_the_pooled_mean(post):
-    fig = figs.pooling_forest(NAMES, Y, SIGMA, post.theta, x_title="effect (points)")
+    pooled, _ = normal_normal.complete_pooling(Y, SIGMA)
+    table = estimate_tables.pooling_intervals(NAMES, Y, SIGMA, post.theta)
+    fig = figs.pooling_forest(table, pooled_mean=pooled, x_title="effect (points)")
     names = [t.name for t in fig.data]
     assert names[:3] == ["no pooling", "complete pooling", "partial pooling"]
-    pooled, _ = normal_normal.complete_pooling(Y, SIGMA)
     assert names[3] == f"pooled mean {pooled:.1f}"
     assert fig.data[0].marker.color == POOLING_COLORS["no pooling"]
     assert fig.layout.xaxis.title.text == "effect (points)"

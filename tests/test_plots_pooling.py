@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from hbviz import pooling as levels
 from hbviz.nuts import SUMMARY_COLUMNS
 from hbviz.plots import pooling, style
 
@@ -34,13 +35,13 @@ def summaries(groups=GROUPS):
 
 
 def test_group_codes_follow_first_appearance():
-    codes, names = pooling.group_codes(["b", "a", " b", "c"])
+    codes, names = levels.group_codes(["b", "a", " b", "c"])
     assert codes.tolist() == [0, 1, 0, 2]
     assert names == ["b", "a", "c"]
 
 
 def test_pooling_estimates_puts_each_observation_under_each_level():
-    table = pooling.pooling_estimates(VALUES, GROUPS, **summaries())
+    table = levels.pooling_estimates(VALUES, GROUPS, **summaries())
     assert len(table) == 3 * VALUES.size
     by = table.set_index(["series", "observation"])["estimate"]
     assert by["no pooling", "#2 (a)"] == pytest.approx(11.9)
@@ -55,15 +56,15 @@ def test_pooling_estimates_names_a_missing_summary_row():
     parts = summaries()
     parts["partial_pooling"] = summary({"mu[0]": 1.0})
     with pytest.raises(ValueError, match=r"partial pooling summary has no row 'mu\[1\]'"):
-        pooling.pooling_estimates(VALUES, GROUPS, **parts)
+        levels.pooling_estimates(VALUES, GROUPS, **parts)
 
 
 def test_plot_has_the_three_levels_side_by_side_and_the_data():
     groups = ["<b>x</b>", "<b>x</b>", "b", "b", "c"]
-    table = pooling.pooling_estimates(VALUES, groups, **summaries(groups))
+    table = levels.pooling_estimates(VALUES, groups, **summaries(groups))
     fig = pooling.pooling_estimates_plot(table, value_title="value (units)")
     assert [t.name for t in fig.data] == [
-        *pooling.SERIES,
+        *levels.POOLING_SERIES,
         "observed value",
         "complete pooling mean 9.90",
     ]
@@ -95,14 +96,14 @@ def test_plot_has_the_three_levels_side_by_side_and_the_data():
         (pd.DataFrame({"group": ["a", "b"]}), "columns 'group' and 'value'"),
         (
             pd.DataFrame({"group": ["a"] * 41, "value": np.zeros(41)}),
-            f"between 2 and {pooling.MAX_OBSERVATIONS}",
+            f"between 2 and {levels.MAX_OBSERVATIONS}",
         ),
     ],
 )
 def test_check_data_names_the_row_and_column(table, message):
     with pytest.raises(ValueError, match=message):
-        pooling.check_data(table)
+        levels.check_data(table)
 
 
 def test_check_data_accepts_the_lecture_data():
-    pooling.check_data(pd.DataFrame({"group": GROUPS, "value": VALUES}))
+    levels.check_data(pd.DataFrame({"group": GROUPS, "value": VALUES}))

@@ -10,15 +10,30 @@ import plotly.graph_objects as go
 from scipy import stats
 
 from hbviz.plots.common import shrinkage_plot
-from hbviz.plots.style import GREY, OKABE_ITO, SEQUENCE, apply_layout, font_size, safe_labels
+from hbviz.plots.style import (
+    CURRENT,
+    DENSITY_SCALE,
+    DRAWS_ON_DENSITY,
+    NO_POOLING,
+    OBSERVED_RATES,
+    PARTIAL_POOLING,
+    POPULATION,
+    REFERENCE,
+    apply_layout,
+    density_line,
+    group_color,
+    interval_bars,
+    reference_line,
+    safe_labels,
+)
 
 # One colour per way of estimating a group's rate, the same on both pages.
 METHOD_COLORS = {
-    "independent": OKABE_ITO["vermillion"],
-    "raw": OKABE_ITO["vermillion"],
-    "empirical Bayes": OKABE_ITO["orange"],
-    "full Bayes": OKABE_ITO["blue"],
-    "hierarchical": OKABE_ITO["blue"],
+    "independent": NO_POOLING,
+    "raw": NO_POOLING,
+    "empirical Bayes": POPULATION,
+    "full Bayes": PARTIAL_POOLING,
+    "hierarchical": PARTIAL_POOLING,
 }
 
 
@@ -63,7 +78,7 @@ def group_densities(
     fig = go.Figure()
     for j, label in enumerate(labels):
         bold = j == highlight
-        color = SEQUENCE[j % len(SEQUENCE)]
+        color = group_color(j)
         fig.add_trace(
             go.Scatter(
                 x=x,
@@ -115,7 +130,7 @@ def comparison_bars(
                 y=rows,
                 orientation="h",
                 name=str(model),
-                marker={"color": (colors or {}).get(model, SEQUENCE[k % len(SEQUENCE)])},
+                marker={"color": (colors or {}).get(model, group_color(k))},
                 text=[f"{v:.3f}" for v in values],
                 textposition="outside",
                 cliponaxis=False,
@@ -234,7 +249,7 @@ def hyperparameter_contour(
                 "coloring": "lines",
                 "showlabels": False,
             },
-            colorscale=[[0, OKABE_ITO["sky"]], [1, OKABE_ITO["blue"]]],
+            colorscale=DENSITY_SCALE,
             line={"width": 1.5},
             showscale=False,
             name="p(log(α/β), log(α+β) | y)",
@@ -253,7 +268,7 @@ def hyperparameter_contour(
                 y=dy,
                 mode="markers",
                 name=f"{dx.size:,} posterior draws",
-                marker={"color": OKABE_ITO["vermillion"], "size": 3, "opacity": 0.35},
+                marker={"color": DRAWS_ON_DENSITY, "size": 3, "opacity": 0.35},
                 hovertemplate="draw<br>log(α/β) %{x:.2f}<br>log(α+β) %{y:.2f}<extra></extra>",
             )
         )
@@ -300,7 +315,7 @@ def historical_rates(
             histnorm="probability density",
             xbins={"start": 0, "end": top, "size": top / bins},
             name=f"{rates.size} historical rates",
-            marker={"color": OKABE_ITO["sky"], "line": {"color": "white", "width": 1}},
+            marker={"color": OBSERVED_RATES, "line": {"color": "white", "width": 1}},
             opacity=0.8,
             hovertemplate="rates %{x}<br>density %{y:.3g}<extra></extra>",
         )
@@ -350,28 +365,20 @@ def current_posteriors(
         if density.shape != x.shape:
             raise ValueError(f"curve {name!r} has shape {density.shape}; expected {x.shape}")
         label = safe_labels([name])[0]
+        color, dash = (colors or {}).get(name, group_color(k)), (dashes or {}).get(name, "solid")
         fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=density,
-                mode="lines",
-                name=label,
-                line={
-                    "color": (colors or {}).get(name, SEQUENCE[k % len(SEQUENCE)]),
-                    "width": 3,
-                    "dash": (dashes or {}).get(name, "solid"),
-                },
-                hovertemplate=f"<b>{label}</b><br>θ "
-                + "%{x:.3f}<br>density %{y:.3g}<extra></extra>",
+            density_line(
+                x, density, name=label, color=color, x_title="θ", x_format=".3f", width=3, dash=dash
             )
         )
     if observed_rate is not None:
-        fig.add_vline(
-            x=float(observed_rate),
-            line={"dash": "dot", "color": GREY, "width": 2},
-            annotation_text=f"y/n = {observed_rate:.3f}",
-            annotation_position="top right",
-            annotation_font_size=font_size(large_fonts),
+        reference_line(
+            fig,
+            float(observed_rate),
+            dash="dot",
+            width=2,
+            label=f"y/n = {observed_rate:.3f}",
+            large_fonts=large_fonts,
         )
     apply_layout(
         fig, title=title, x_title=x_title, y_title="posterior density", large_fonts=large_fonts
@@ -448,7 +455,7 @@ def intervals_against_observed(
             y=[0, top],
             mode="lines",
             name="45° line: posterior = observed (no pooling)",
-            line={"color": GREY, "dash": "dash", "width": 1.5},
+            line={"color": REFERENCE, "dash": "dash", "width": 1.5},
             hoverinfo="skip",
         )
     )
@@ -456,8 +463,8 @@ def intervals_against_observed(
     if highlight is not None:
         groups[highlight] = False
     for mask, name, color in (
-        (groups, "historical experiments", OKABE_ITO["blue"]),
-        (~groups, "current experiment", OKABE_ITO["vermillion"]),
+        (groups, "historical experiments", PARTIAL_POOLING),
+        (~groups, "current experiment", CURRENT),
     ):
         if not mask.any():
             continue
@@ -472,15 +479,9 @@ def intervals_against_observed(
                     "size": 7 if name.startswith("hist") else 11,
                     "symbol": "circle" if name.startswith("hist") else "diamond",
                 },
-                error_y={
-                    "type": "data",
-                    "symmetric": False,
-                    "array": upper[mask] - median[mask],
-                    "arrayminus": median[mask] - lower[mask],
-                    "color": color,
-                    "thickness": 1.2,
-                    "width": 0,
-                },
+                error_y=interval_bars(
+                    median[mask], lower[mask], upper[mask], color=color, thickness=1.2
+                ),
                 # A list of rows keeps the numbers numeric, so the hover can format them.
                 customdata=[
                     [labels[j], counts[j], observed[j], lower[j], upper[j]]

@@ -8,7 +8,17 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from hbviz.plots.style import GREY, SEQUENCE, apply_layout, safe_labels
+from hbviz.plots.style import (
+    NO_POOLING,
+    PARTIAL_POOLING,
+    REFERENCE,
+    apply_layout,
+    density_line,
+    group_color,
+    interval_bars,
+    reference_line,
+    safe_labels,
+)
 
 # Past this many groups, labels and per-point markers stop being readable and SVG gets slow:
 # switch to WebGL traces and leave the group names to the hover text.
@@ -29,6 +39,7 @@ def interval_plot(
     series: str | None = None,
     colors: Mapping[str, str] | None = None,
     x_title: str = "estimate",
+    name: str | None = None,
     interval_label: str = "95% interval",
     title: str | None = None,
     large_fonts: bool = False,
@@ -42,6 +53,8 @@ def interval_plot(
     table : DataFrame
         Tidy rows with columns ``group``, ``estimate``, ``lower``, ``upper`` and, when there are
         several series (e.g. no / complete / partial pooling), a ``series`` column.
+    name : str, optional
+        The legend name of a table without ``series`` (by default the ``estimate`` column's).
     reference : float, optional
         Draws a vertical dashed line (e.g. the pooled mean), named ``reference_label`` in the
         legend.
@@ -50,18 +63,19 @@ def interval_plot(
         if column not in table.columns:
             raise ValueError(f"table has no column {column!r}; it has {list(table.columns)}")
     groups = list(dict.fromkeys(table[group].astype(str)))
-    position = {name: i for i, name in enumerate(groups)}
+    position = {g: i for i, g in enumerate(groups)}
     labels = safe_labels(groups)
     names = list(dict.fromkeys(table[series])) if series else [None]
+    single = name if name is not None else estimate
     spread = 0.6 / max(len(names), 1)
     fig = go.Figure()
     scatter = _scatter(len(groups))
-    for k, name in enumerate(names):
-        rows = table if name is None else table[table[series] == name]
+    for k, series_name in enumerate(names):
+        rows = table if series_name is None else table[table[series] == series_name]
         offset = (k - (len(names) - 1) / 2) * spread
         y = np.array([position[str(g)] for g in rows[group]]) + offset
-        color = (colors or {}).get(name, SEQUENCE[k % len(SEQUENCE)])
-        label = name if name is not None else estimate
+        color = (colors or {}).get(series_name, group_color(k))
+        label = series_name if series_name is not None else single
         fig.add_trace(
             scatter(
                 x=rows[estimate],
@@ -69,19 +83,13 @@ def interval_plot(
                 mode="markers",
                 name=str(label),
                 marker={"color": color, "size": 9 if len(groups) <= MANY_GROUPS else 4},
-                error_x={
-                    "type": "data",
-                    "symmetric": False,
-                    "array": rows[upper] - rows[estimate],
-                    "arrayminus": rows[estimate] - rows[lower],
-                    "color": color,
-                    "thickness": 2,
-                    "width": 0,
-                },
+                error_x=interval_bars(
+                    rows[estimate], rows[lower], rows[upper], color=color, thickness=2
+                ),
                 customdata=np.column_stack([safe_labels(rows[group]), rows[lower], rows[upper]]),
                 hovertemplate=(
                     "<b>%{customdata[0]}</b><br>"
-                    + (f"{name}<br>" if name is not None else "")
+                    + (f"{series_name}<br>" if series_name is not None else "")
                     + "estimate %{x:.3g}<br>"
                     + f"{interval_label} "
                     + "%{customdata[1]:.3g} to %{customdata[2]:.3g}<extra></extra>"
@@ -89,17 +97,12 @@ def interval_plot(
             )
         )
     if reference is not None:
-        # A legend entry rather than an annotation: a label at the top of the line collides
-        # with the legend and the tick labels.
-        fig.add_trace(
-            go.Scatter(
-                x=[reference, reference],
-                y=[-0.5, len(groups) - 0.5],
-                mode="lines",
-                line={"dash": "dash", "color": GREY},
-                name=reference_label or f"{reference:.3g}",
-                hovertemplate=f"{reference_label or ''} {reference:.3g}<extra></extra>",
-            )
+        reference_line(
+            fig,
+            reference,
+            name=reference_label or f"{reference:.3g}",
+            span=(-0.5, len(groups) - 0.5),
+            width=2,
         )
     apply_layout(fig, title=title, x_title=x_title, large_fonts=large_fonts)
     show_labels = len(groups) <= MANY_GROUPS
@@ -164,15 +167,15 @@ def shrinkage_plot(
             x=xs,
             y=ys,
             mode="lines",
-            line={"color": GREY, "width": 1},
+            line={"color": REFERENCE, "width": 1},
             opacity=0.35 if many else 0.7,
             hoverinfo="skip",
             showlegend=False,
         )
     )
     for y_level, values, label, color in (
-        (1.0, raw, raw_label, SEQUENCE[3]),
-        (0.0, pooled, pooled_label, SEQUENCE[0]),
+        (1.0, raw, raw_label, NO_POOLING),
+        (0.0, pooled, pooled_label, PARTIAL_POOLING),
     ):
         fig.add_trace(
             _scatter(len(names))(
@@ -197,15 +200,14 @@ def shrinkage_plot(
         (complete_pooling, complete_pooling_label, "dot"),
     ):
         if value is not None:
-            fig.add_trace(
-                _scatter(len(names))(
-                    x=[value, value],
-                    y=[-0.25, 1.25],
-                    mode="lines",
-                    line={"dash": dash, "color": GREY},
-                    name=f"{label} {value:.3g}",
-                    hoverinfo="skip",
-                )
+            reference_line(
+                fig,
+                value,
+                name=f"{label} {value:.3g}",
+                span=(-0.25, 1.25),
+                dash=dash,
+                width=2,
+                webgl=many,
             )
     apply_layout(fig, title=title, x_title=value_title, large_fonts=large_fonts, height=380)
     fig.update_yaxes(
@@ -225,7 +227,7 @@ def shrinkage_plot(
             xanchor="right",
             yanchor="bottom",
             showarrow=False,
-            font={"color": GREY},
+            font={"color": REFERENCE},
         )
     return fig
 
@@ -244,17 +246,16 @@ def density_plot(
     """Density curves, one per named (x, density) pair, drawn as lines."""
     fig = go.Figure()
     for k, (name, (x, density)) in enumerate(curves.items()):
-        color = (colors or {}).get(name, SEQUENCE[k % len(SEQUENCE)])
+        color = (colors or {}).get(name, group_color(k))
         fig.add_trace(
-            go.Scatter(
-                x=np.asarray(x, dtype=float),
-                y=np.asarray(density, dtype=float),
-                mode="lines",
+            density_line(
+                np.asarray(x, dtype=float),
+                np.asarray(density, dtype=float),
                 name=name,
-                line={"color": color, "width": 2.5, "dash": (dashes or {}).get(name, "solid")},
+                color=color,
+                x_title=x_title,
+                dash=(dashes or {}).get(name, "solid"),
                 fill="tozeroy" if fill else None,
-                hovertemplate=f"<b>{name}</b><br>{x_title} "
-                + "%{x:.3g}<br>density %{y:.3g}<extra></extra>",
             )
         )
     apply_layout(fig, title=title, x_title=x_title, y_title=y_title, large_fonts=large_fonts)
@@ -282,24 +283,15 @@ def histogram_overlay(
                 nbinsx=bins,
                 name=name,
                 opacity=0.45,
-                marker={"color": SEQUENCE[k % len(SEQUENCE)]},
+                marker={"color": group_color(k)},
                 hovertemplate=f"<b>{name}</b><br>{x_title} "
                 + "%{x}<br>density %{y:.3g}<extra></extra>",
             )
         )
         k += 1
     for name, (x, density) in (curves or {}).items():
-        fig.add_trace(
-            go.Scatter(
-                x=np.asarray(x, dtype=float),
-                y=np.asarray(density, dtype=float),
-                mode="lines",
-                name=name,
-                line={"color": SEQUENCE[k % len(SEQUENCE)], "width": 2.5},
-                hovertemplate=f"<b>{name}</b><br>{x_title} "
-                + "%{x:.3g}<br>density %{y:.3g}<extra></extra>",
-            )
-        )
+        x, density = np.asarray(x, dtype=float), np.asarray(density, dtype=float)
+        fig.add_trace(density_line(x, density, name=name, color=group_color(k), x_title=x_title))
         k += 1
     fig.update_layout(barmode="overlay")
     apply_layout(fig, title=title, x_title=x_title, y_title="density", large_fonts=large_fonts)

@@ -10,37 +10,30 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from hbviz import estimate_tables, normal_normal
 from hbviz.plots.common import interval_plot
 from hbviz.plots.style import (
-    GREY,
-    OKABE_ITO,
+    COMPARISON,
+    DATA,
+    DIVERGENT,
+    DRAWS,
+    EXACT,
+    HIGHLIGHT,
+    NO_POOLING,
+    PARTIAL_POOLING,
     POOLING_COLORS,
-    SEQUENCE,
+    PROBABILITY_SCALE,
+    REFERENCE,
     apply_layout,
     font_size,
+    group_color,
+    interval_bars,
+    pale,
+    reference_line,
     safe_labels,
 )
 
-CHOSEN_TAU_COLOR = OKABE_ITO["orange"]
-_PALE_BLUE = "rgba(0, 114, 178, 0.3)"  # Okabe–Ito blue, pale enough for arrows to show over it
-# Diverging scale for probabilities around 1/2: vermillion (unlikely) to blue (likely), safe for
-# every common colour-vision deficiency.
-PROBABILITY_SCALE = [[0.0, OKABE_ITO["vermillion"]], [0.5, "#f7f7f7"], [1.0, OKABE_ITO["blue"]]]
-
-
-def _vertical_line(x: float, color: str, dash: str) -> dict:
-    """A full-height vertical line as a layout shape (``fig.add_vline`` is ~10x slower)."""
-    return {
-        "type": "line",
-        "x0": x,
-        "x1": x,
-        "xref": "x",
-        "y0": 0,
-        "y1": 1,
-        "yref": "paper",
-        "line": {"color": color, "dash": dash, "width": 2},
-    }
+CHOSEN_TAU_COLOR = HIGHLIGHT
+_PARTIAL_PALE = pale(PARTIAL_POOLING, 0.3)  # pale enough for arrows to show over it
 
 
 def _spread(positions: np.ndarray, *, min_gap: float) -> np.ndarray:
@@ -56,6 +49,27 @@ def _spread(positions: np.ndarray, *, min_gap: float) -> np.ndarray:
     return out
 
 
+def _tau_density(
+    tau_grid, density, x_max: float | None, *, name: str, color: str, width: float, hover: str
+) -> go.Scatter:
+    """p(τ | y) on its grid as a line, cut at ``x_max``; ``hover`` names it in the hover text."""
+    grid = np.asarray(tau_grid, dtype=float)
+    dens = np.asarray(density, dtype=float)
+    if grid.shape != dens.shape or grid.ndim != 1:
+        raise ValueError(
+            f"tau_grid and density must be 1-d of one length; got {grid.shape}, {dens.shape}"
+        )
+    keep = grid <= x_max if x_max is not None else np.ones(grid.shape, bool)
+    return go.Scatter(
+        x=grid[keep],
+        y=dens[keep],
+        mode="lines",
+        name=name,
+        line={"color": color, "width": width},
+        hovertemplate=hover + "τ %{x:.2f}<br>p(τ | y) %{y:.4f}<extra></extra>",
+    )
+
+
 def _as_matrix(values, n_rows: int, n_cols: int, name: str) -> np.ndarray:
     arr = np.asarray(values, dtype=float)
     if arr.shape != (n_rows, n_cols):
@@ -64,22 +78,19 @@ def _as_matrix(values, n_rows: int, n_cols: int, name: str) -> np.ndarray:
 
 
 def pooling_forest(
-    names: Sequence[object],
-    y: Sequence[float],
-    sigma: Sequence[float],
-    theta_draws,
+    table: pd.DataFrame,
     *,
+    pooled_mean: float,
     x_title: str = "effect",
     title: str | None = None,
     large_fonts: bool = False,
 ) -> go.Figure:
     """No, complete and partial pooling side by side for each group, with 95% intervals.
 
-    ``theta_draws`` (S, J) are posterior draws under partial pooling; see
-    :func:`hbviz.estimate_tables.pooling_intervals` for what each series shows.
+    ``table`` is :func:`hbviz.estimate_tables.pooling_intervals` (columns ``group``, ``series``,
+    ``estimate``, ``lower``, ``upper``); ``pooled_mean`` (the complete-pooling estimate) is drawn
+    as a dashed line named in the legend.
     """
-    table = estimate_tables.pooling_intervals(names, y, sigma, theta_draws)
-    pooled, _ = normal_normal.complete_pooling(y, sigma)
     fig = interval_plot(
         table,
         series="series",
@@ -88,18 +99,10 @@ def pooling_forest(
         title=title,
         large_fonts=large_fonts,
     )
-    # The pooled mean as a legend entry rather than a text label, which would sit on the legend.
-    fig.add_trace(
-        go.Scatter(
-            x=[pooled, pooled],
-            y=[-0.5, len(names) - 0.5],
-            mode="lines",
-            name=f"pooled mean {pooled:.1f}",
-            line={"color": GREY, "dash": "dash", "width": 1.5},
-            hoverinfo="skip",
-        )
+    groups = table["group"].nunique()
+    return reference_line(
+        fig, pooled_mean, name=f"pooled mean {pooled_mean:.1f}", span=(-0.5, groups - 0.5)
     )
-    return fig
 
 
 def tau_posterior_plot(
@@ -108,28 +111,16 @@ def tau_posterior_plot(
     *,
     chosen_tau: float | None = None,
     x_max: float | None = None,
+    x_title: str = "τ, sd of the true effects across schools (points)",
     title: str | None = None,
     large_fonts: bool = False,
 ) -> go.Figure:
     """Marginal posterior density p(τ | y) (BDA3 Fig. 5.5), the chosen τ marked."""
-    grid = np.asarray(tau_grid, dtype=float)
-    dens = np.asarray(density, dtype=float)
-    if grid.shape != dens.shape or grid.ndim != 1:
-        raise ValueError(
-            f"tau_grid and density must be 1-d of one length; got {grid.shape}, {dens.shape}"
-        )
-    keep = grid <= x_max if x_max is not None else np.ones(grid.shape, bool)
-    fig = go.Figure(
-        go.Scatter(
-            x=grid[keep],
-            y=dens[keep],
-            mode="lines",
-            name="p(τ | y)",
-            line={"color": OKABE_ITO["blue"], "width": 3},
-            fill="tozeroy",
-            hovertemplate="τ %{x:.2f}<br>p(τ | y) %{y:.4f}<extra></extra>",
-        )
+    line = _tau_density(
+        tau_grid, density, x_max, name="p(τ | y)", color=PARTIAL_POOLING, width=3, hover=""
     )
+    fig = go.Figure(line.update(fill="tozeroy"))
+    grid, dens = np.asarray(tau_grid, dtype=float), np.asarray(density, dtype=float)
     if chosen_tau is not None:
         fig.add_trace(
             go.Scatter(
@@ -141,11 +132,11 @@ def tau_posterior_plot(
                 hovertemplate="chosen τ %{x:.2f}<br>p(τ | y) %{y:.4f}<extra></extra>",
             )
         )
-        fig.update_layout(shapes=[_vertical_line(chosen_tau, CHOSEN_TAU_COLOR, "dot")])
+        reference_line(fig, chosen_tau, color=CHOSEN_TAU_COLOR, dash="dot", width=2)
     apply_layout(
         fig,
         title=title,
-        x_title="τ, sd of the true effects across schools (points)",
+        x_title=x_title,
         y_title="posterior density",
         large_fonts=large_fonts,
         height=360,
@@ -179,7 +170,7 @@ def conditional_plot(
     tau = np.asarray(tau, dtype=float)
     labels = safe_labels(names)
     values = _as_matrix(values, tau.size, len(labels), "values")
-    colors = [SEQUENCE[j % len(SEQUENCE)] for j in range(len(labels))]
+    colors = [group_color(j) for j in range(len(labels))]
     traces = [
         go.Scatter(
             x=tau,
@@ -206,26 +197,23 @@ def conditional_plot(
         for j, (label, color) in enumerate(zip(labels, colors, strict=True))
         if len(labels) <= 12
     ]
-    shapes = []
-    if chosen_tau is not None:
-        shapes.append(_vertical_line(chosen_tau, CHOSEN_TAU_COLOR, "dot"))
-        if chosen_values is not None:
-            traces.append(
-                go.Scatter(
-                    x=np.full(len(labels), chosen_tau),
-                    y=np.asarray(chosen_values, dtype=float),
-                    mode="markers",
-                    name=f"at τ = {chosen_tau:g}",
-                    marker={"color": CHOSEN_TAU_COLOR, "size": 9, "line": {"width": 1}},
-                    customdata=labels,
-                    hovertemplate=(
-                        "<b>%{customdata}</b><br>τ %{x:.1f}<br>"
-                        + y_title
-                        + " %{y:.2f}<extra></extra>"
-                    ),
-                )
+    if chosen_tau is not None and chosen_values is not None:
+        traces.append(
+            go.Scatter(
+                x=np.full(len(labels), chosen_tau),
+                y=np.asarray(chosen_values, dtype=float),
+                mode="markers",
+                name=f"at τ = {chosen_tau:g}",
+                marker={"color": CHOSEN_TAU_COLOR, "size": 9, "line": {"width": 1}},
+                customdata=labels,
+                hovertemplate=(
+                    "<b>%{customdata}</b><br>τ %{x:.1f}<br>" + y_title + " %{y:.2f}<extra></extra>"
+                ),
             )
-    fig = go.Figure(data=traces, layout={"annotations": annotations, "shapes": shapes})
+        )
+    fig = go.Figure(data=traces, layout={"annotations": annotations})
+    if chosen_tau is not None:
+        reference_line(fig, chosen_tau, color=CHOSEN_TAU_COLOR, dash="dot", width=2)
     apply_layout(
         fig,
         title=title,
@@ -263,7 +251,7 @@ def conditional_shrinkage_plot(
     if not (y.shape == mean.shape == sd.shape == (len(labels),)):
         raise ValueError("y, conditional_mean, conditional_sd and names need one entry per group")
     rows = np.arange(len(labels))
-    no, partial = POOLING_COLORS["no pooling"], POOLING_COLORS["partial pooling"]
+    no, partial = NO_POOLING, PARTIAL_POOLING
     fig = go.Figure()
     fig.add_trace(
         go.Scatter(
@@ -283,7 +271,13 @@ def conditional_shrinkage_plot(
             mode="markers",
             name=f"E(θ_j | τ = {tau:g}, y) ± 1 sd",
             marker={"color": partial, "size": 11},
-            error_x={"type": "data", "array": sd, "color": _PALE_BLUE, "thickness": 3, "width": 0},
+            error_x={
+                "type": "data",
+                "array": sd,
+                "color": _PARTIAL_PALE,
+                "thickness": 3,
+                "width": 0,
+            },
             customdata=np.column_stack([labels, y, sd]),
             hovertemplate=(
                 "<b>%{customdata[0]}</b><br>y_j %{customdata[1]:.1f} → E(θ_j | τ, y) %{x:.1f}"
@@ -305,24 +299,14 @@ def conditional_shrinkage_plot(
             "arrowhead": 2,
             "arrowsize": 1.3,
             "arrowwidth": 2,
-            "arrowcolor": GREY,
+            "arrowcolor": REFERENCE,
             "standoff": 6,
             "text": "",
         }
         for row, start, end in zip(rows, y, mean, strict=True)
         if abs(end - start) > 1e-9 and len(labels) <= 50
     ]
-    # E(μ | τ, y) as a legend entry rather than a text label, which would sit on the legend.
-    fig.add_trace(
-        go.Scatter(
-            x=[mu_hat, mu_hat],
-            y=[-0.5, len(labels) - 0.5],
-            mode="lines",
-            name=f"E(μ | τ, y) = {mu_hat:.1f}",
-            line={"color": GREY, "dash": "dash", "width": 1.5},
-            hoverinfo="skip",
-        )
-    )
+    reference_line(fig, mu_hat, name=f"E(μ | τ, y) = {mu_hat:.1f}", span=(-0.5, len(labels) - 0.5))
     fig.update_layout(annotations=arrows)
     apply_layout(fig, title=title, x_title=x_title, large_fonts=large_fonts)
     fig.update_yaxes(tickvals=rows, ticktext=labels, autorange="reversed", showgrid=False)
@@ -346,13 +330,13 @@ def quantile_forest(
             raise ValueError(f"table has no column {column!r}; it has {list(table.columns)}")
     labels = safe_labels(table.index)
     rows = np.arange(len(labels))
-    color = POOLING_COLORS["partial pooling"]
+    color = PARTIAL_POOLING
     q = {c: table[c].to_numpy(dtype=float) for c in ("2.5%", "25%", "50%", "75%", "97.5%")}
     fig = go.Figure()
     # Intervals as error bars around the median (no NaN-separated line segments).
     for low, high, width, bar_color, name in (
         ("2.5%", "97.5%", 2, color, "95% interval"),
-        ("25%", "75%", 9, _PALE_BLUE, "50% interval"),
+        ("25%", "75%", 9, _PARTIAL_PALE, "50% interval"),
     ):
         fig.add_trace(
             go.Scatter(
@@ -361,15 +345,7 @@ def quantile_forest(
                 mode="markers",
                 name=name,
                 marker={"color": bar_color, "size": 1, "symbol": "line-ns"},
-                error_x={
-                    "type": "data",
-                    "symmetric": False,
-                    "array": q[high] - q["50%"],
-                    "arrayminus": q["50%"] - q[low],
-                    "color": bar_color,
-                    "thickness": width,
-                    "width": 0,
-                },
+                error_x=interval_bars(q["50%"], q[low], q[high], color=bar_color, thickness=width),
                 hoverinfo="skip",
             )
         )
@@ -413,7 +389,7 @@ def probability_bars(
                 x=labels,
                 y=values,
                 name=name,
-                marker={"color": SEQUENCE[(k * 3) % len(SEQUENCE)]},
+                marker={"color": group_color(k * 3)},
                 hovertemplate=f"<b>%{{x}}</b><br>{name} %{{y:.3f}}<extra></extra>",
             )
         )
@@ -505,8 +481,8 @@ def predictive_plot(
     lo, hi = np.quantile(y_new, [0.002, 0.998])
     fig = go.Figure()
     for values, name, color in (
-        (y_new, f"ỹ: its estimate, measured with σ = {sigma_new:g}", OKABE_ITO["orange"]),
-        (theta_new, "θ̃: its true effect", OKABE_ITO["blue"]),
+        (y_new, f"ỹ: its estimate, measured with σ = {sigma_new:g}", DATA),
+        (theta_new, "θ̃: its true effect", PARTIAL_POOLING),
     ):
         centres, dens = density_histogram(values, lower=lo, upper=hi, bins=bins)
         fig.add_trace(
@@ -571,21 +547,13 @@ def tau_marginal_comparison(
                 width=width,
                 name=name,
                 opacity=0.5,
-                marker={"color": (OKABE_ITO["vermillion"], OKABE_ITO["green"])[k % 2]},
+                marker={"color": COMPARISON[k % 2]},
                 hovertemplate=f"<b>{name}</b><br>τ %{{x:.1f}}<br>density %{{y:.4f}}<extra></extra>",
             )
         )
-    grid = np.asarray(tau_grid, dtype=float)
-    exact = np.asarray(density, dtype=float)
-    keep = grid <= x_max
     fig.add_trace(
-        go.Scatter(
-            x=grid[keep],
-            y=exact[keep],
-            mode="lines",
-            name=exact_label,
-            line={"color": OKABE_ITO["black"], "width": 2.5},
-            hovertemplate="exact<br>τ %{x:.2f}<br>p(τ | y) %{y:.4f}<extra></extra>",
+        _tau_density(
+            tau_grid, density, x_max, name=exact_label, color=EXACT, width=2.5, hover="exact<br>"
         )
     )
     apply_layout(
@@ -620,8 +588,8 @@ def funnel_plot(
         theta, tau, diverging = (np.asarray(a).ravel() for a in fits[name])
         diverging = diverging.astype(bool)
         for mask, color, legend, size in (
-            (~diverging, OKABE_ITO["sky"], "draw", 4),  # the divergent ones are drawn on top
-            (diverging, OKABE_ITO["vermillion"], "divergent transition", 8),
+            (~diverging, DRAWS, "draw", 4),  # the divergent ones are drawn on top
+            (diverging, DIVERGENT, "divergent transition", 8),
         ):
             fig.add_trace(
                 go.Scattergl(

@@ -20,17 +20,57 @@ OKABE_ITO = {
     "yellow": "#F0E442",
     "black": "#000000",
 }
-# One colour per pooling level, the same on every page.
-POOLING_COLORS = {
-    "no pooling": OKABE_ITO["vermillion"],
-    "complete pooling": OKABE_ITO["sky"],
-    "partial pooling": OKABE_ITO["blue"],
-}
 SEQUENCE = [
     OKABE_ITO[name]
     for name in ("blue", "orange", "green", "vermillion", "sky", "purple", "yellow", "black")
 ]
 GREY = "#7f7f7f"
+
+# Colour roles: what a colour stands for, the same in every figure and on every page (the home
+# page's model graph too). Figures name a role, never a hex code: changing one is one line here.
+NO_POOLING = OKABE_ITO["vermillion"]
+COMPLETE_POOLING = OKABE_ITO["sky"]
+PARTIAL_POOLING = OKABE_ITO["blue"]  # the hierarchical model's estimates
+POPULATION = OKABE_ITO["orange"]  # the population (prior) level: a fitted prior, an empirical Bayes
+DATA = OKABE_ITO["orange"]  # what was observed or would be measured
+HIGHLIGHT = OKABE_ITO["orange"]  # the value a control picks (the chosen τ)
+CURRENT = OKABE_ITO["vermillion"]  # the one group singled out among the others
+DRAWS = OKABE_ITO["sky"]  # individual posterior draws
+DIVERGENT = OKABE_ITO["vermillion"]  # NUTS transitions that diverged
+EXACT = OKABE_ITO["black"]  # an exact density drawn over approximate draws
+REFERENCE = GREY  # reference lines: a pooled mean, y = x, an observed rate
+COMPARISON = (OKABE_ITO["vermillion"], OKABE_ITO["green"])  # two fits compared side by side
+DENSITY_SCALE = [[0, OKABE_ITO["sky"]], [1, OKABE_ITO["blue"]]]  # contours of a joint density
+DRAWS_ON_DENSITY = OKABE_ITO["vermillion"]  # posterior draws over those contours
+OBSERVED_RATES = OKABE_ITO["sky"]  # a histogram of the groups' observed rates
+GROUPS = SEQUENCE  # one colour per group or per series without a role, in this order
+# Probabilities around 1/2: vermillion (unlikely) to blue (likely), safe for colour-blind readers.
+PROBABILITY_SCALE = [[0.0, OKABE_ITO["vermillion"]], [0.5, "#f7f7f7"], [1.0, OKABE_ITO["blue"]]]
+
+POOLING_COLORS = {
+    "no pooling": NO_POOLING,
+    "complete pooling": COMPLETE_POOLING,
+    "partial pooling": PARTIAL_POOLING,
+}
+
+
+def group_color(k: int) -> str:
+    """The ``k``-th colour of :data:`GROUPS`, repeating past its end."""
+    return GROUPS[k % len(GROUPS)]
+
+
+def pale(color: str, alpha: float) -> str:
+    """``color`` (``#rrggbb``) with opacity ``alpha``, as Plotly's ``rgba(...)``."""
+    r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r}, {g}, {b}, {alpha:g})"
+
+
+def tint(color: str, amount: float) -> str:
+    """``color`` (``#rrggbb``) mixed with white, ``amount`` of it: an opaque pale fill as hex, for
+    renderers without transparency (Graphviz on the home page)."""
+    channels = (int(color[i : i + 2], 16) for i in (1, 3, 5))
+    return "#" + "".join(f"{round(255 - (255 - c) * amount):02x}" for c in channels)
+
 
 BASE_FONT = 14
 LARGE_FONT = 20  # readable from the back of a lecture hall
@@ -108,3 +148,102 @@ def safe_labels(names: Iterable[object]) -> list[str]:
     A name like ``<b>x</b>`` or ``<a href=...>`` typed by a user must show as written, not as markup.
     """
     return [html.escape(str(name), quote=False) for name in names]
+
+
+def interval_bars(estimate, lower, upper, *, color: str, thickness: float) -> dict:
+    """An interval from ``lower`` to ``upper`` around each ``estimate``, as Plotly's asymmetric
+    ``error_x`` / ``error_y`` (no caps): one trace draws every group's interval."""
+    return {
+        "type": "data",
+        "symmetric": False,
+        "array": upper - estimate,
+        "arrayminus": estimate - lower,
+        "color": color,
+        "thickness": thickness,
+        "width": 0,
+    }
+
+
+def density_line(
+    x,
+    density,
+    *,
+    name: str,
+    color: str,
+    x_title: str,
+    x_format: str = ".3g",
+    width: float = 2.5,
+    dash: str = "solid",
+    fill: str | None = None,
+) -> go.Scatter:
+    """A density curve over ``x``, its hover naming the curve and the x axis' quantity."""
+    return go.Scatter(
+        x=x,
+        y=density,
+        mode="lines",
+        name=name,
+        line={"color": color, "width": width, "dash": dash},
+        fill=fill,
+        hovertemplate=f"<b>{name}</b><br>{x_title} %{{x:{x_format}}}<br>density %{{y:.3g}}"
+        "<extra></extra>",
+    )
+
+
+def reference_line(
+    fig: go.Figure,
+    value: float,
+    *,
+    axis: str = "x",
+    name: str | None = None,
+    span: tuple[float, float] | None = None,
+    dash: str = "dash",
+    color: str = REFERENCE,
+    width: float = 1.5,
+    label: str | None = None,
+    large_fonts: bool = False,
+    webgl: bool = False,
+) -> go.Figure:
+    """A vertical (``axis="x"``: at x = ``value``) or horizontal (``axis="y"``) reference line.
+
+    With ``span`` (data coordinates along the other axis) the line is a trace named ``name`` in
+    the legend. Without it the line is a layout shape across the whole plot (``fig.add_vline``
+    draws the same ~10x slower), named in the legend by an entry of its own when ``name`` is
+    given, or by ``label`` written at its top end. A label on the plot collides with the legend
+    above and the tick labels below, which is why most lines are named in the legend.
+    ``webgl`` draws the spanned line as WebGL, like the figure's other traces when they are many.
+    """
+    if axis not in ("x", "y"):
+        raise ValueError(f"axis must be 'x' (vertical line) or 'y' (horizontal); got {axis!r}")
+    other = "y" if axis == "x" else "x"
+    line = {"color": color, "dash": dash, "width": width}
+    if span is not None:
+        trace = go.Scattergl if webgl else go.Scatter
+        fig.add_trace(
+            trace(
+                **{axis: [value, value], other: list(span)},
+                mode="lines",
+                name=name,
+                showlegend=name is not None,
+                line=line,
+                hoverinfo="skip",
+            )
+        )
+        return fig
+    fig.add_shape(
+        type="line",
+        **{f"{axis}0": value, f"{axis}1": value, f"{axis}ref": axis},
+        **{f"{other}0": 0, f"{other}1": 1, f"{other}ref": "paper"},
+        line=line,
+    )
+    if name is not None:
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=name, line=line))
+    if label is not None:
+        fig.add_annotation(
+            text=html.escape(label, quote=False),
+            **{axis: value, f"{axis}ref": axis, other: 1, f"{other}ref": "paper"},
+            xanchor="left",
+            yanchor="top",
+            showarrow=False,
+            font={"size": font_size(large_fonts)},
+        )
+    return fig

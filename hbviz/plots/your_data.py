@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 
 from hbviz.plots import beta_binomial, eight_schools
 from hbviz.plots.common import interval_plot
-from hbviz.plots.style import OKABE_ITO, apply_layout, safe_labels
+from hbviz.plots.style import PARTIAL_POOLING, apply_layout, safe_labels
 
 # A forest plot past this many rows stops being read row by row; the page shows this many, in
 # the order the user chose, and leaves the rest to the table and the download.
@@ -21,9 +21,13 @@ def tau_posterior(
     tau_grid, density, *, value_title: str, x_max: float | None = None, large_fonts: bool = False
 ) -> go.Figure:
     """p(τ | y) (BDA3 Fig. 5.5) with the x axis named in the data's units."""
-    fig = eight_schools.tau_posterior_plot(tau_grid, density, x_max=x_max, large_fonts=large_fonts)
-    fig.update_xaxes(title_text=f"τ, sd of the true group values ({value_title})")
-    return fig
+    return eight_schools.tau_posterior_plot(
+        tau_grid,
+        density,
+        x_max=x_max,
+        x_title=f"τ, sd of the true group values ({value_title})",
+        large_fonts=large_fonts,
+    )
 
 
 def hyperparameter_posterior(
@@ -78,16 +82,15 @@ def posterior_forest(
             "upper": shown["97.5%"].to_numpy(),
         }
     )
-    fig = interval_plot(
+    return interval_plot(
         tidy,
         x_title=x_title,
+        name="posterior median, 95% interval",
         interval_label="95% posterior interval",
         reference=reference,
         reference_label=None if reference is None else reference_label,
         large_fonts=large_fonts,
     )
-    fig.data[0].name = "posterior median, 95% interval"
-    return fig
 
 
 def best_bars(names, p_best, *, top: int = TOP_BARS, large_fonts: bool = False) -> go.Figure:
@@ -103,7 +106,7 @@ def best_bars(names, p_best, *, top: int = TOP_BARS, large_fonts: bool = False) 
             y=labels[order],
             orientation="h",
             name="Pr(best | y)",
-            marker={"color": OKABE_ITO["blue"]},
+            marker={"color": PARTIAL_POOLING},
             hovertemplate="<b>%{y}</b><br>Pr(best) %{x:.3f}<extra></extra>",
         )
     )
