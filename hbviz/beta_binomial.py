@@ -688,10 +688,8 @@ def sample_conjugate(alpha, beta, y, n, *, draws: int = 4000, seed: int = 0) -> 
 
     Parameters
     ----------
-    alpha, beta : float
-        The prior's parameters, > 0.
-    y, n : array_like, shape (J,)
-        Successes and trials.
+    alpha, beta, y, n
+        As in :func:`conjugate_posterior`.
     draws : int
         Number of draws.
     seed : int
