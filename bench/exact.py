@@ -96,9 +96,9 @@ def bench_rats(cfg: Config) -> Section:
     )
     sec.notes.append(
         "hbviz: adaptive grid in (log(α/β), log(α+β)), a wide search grid and zooms, then a "
-        "final grid of up to 128 × 128 cells; θ_j by Cheng's beta algorithm in compiled blocks. "
+        "final grid of up to 128 × 128 cells; θ_j by NumPy's `Generator.beta`. "
         "Plain: BDA3-demo style, a 100 × 100 grid of cell midpoints over log(α/β) ∈ (−2.6, −1.0), "
         "log(α+β) ∈ (1, 6) (all but ~1e-6 of the mass), `gammaln` broadcast over (J, 100, 100), "
-        "cells drawn and jittered, θ_j by `Generator.beta`."
+        "cells drawn and jittered, θ_j by `Generator.beta` (as hbviz since bench/beta_sampler.py)."
     )
     return sec

@@ -80,13 +80,7 @@ def ess_bulk(draws) -> np.ndarray:
 def ess_tail(draws) -> np.ndarray:
     """Tail effective sample size: the smaller ESS of the 5% and 95% quantiles' indicators.
 
-    Parameters
-    ----------
-    draws : array, shape (chains, draws, *site_shape)
-
-    Returns
-    -------
-    array, shape site_shape
+    Arrays as in :func:`ess_bulk`.
     """
     return np.asarray(
         array_stats.ess(

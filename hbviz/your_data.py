@@ -275,7 +275,7 @@ def _number(x: float) -> str:
 
 
 def priors(
-    data: Dataset, g: Groups, *, tau_prior: str = "half_normal", tau_scale: float | None = None
+    data: Dataset, g: Groups, *, tau_prior: str = DEFAULT_TAU_PRIOR, tau_scale: float | None = None
 ) -> Priors:
     """The priors of the analysis of ``data``, on the data's scale.
 
@@ -410,7 +410,7 @@ def analyse(
     data: Dataset,
     *,
     within_sd: str | float = "pooled",
-    tau_prior: str = "half_normal",
+    tau_prior: str = DEFAULT_TAU_PRIOR,
     tau_scale: float | None = None,
     draws: int | None = None,
     seed: int = 0,
@@ -554,7 +554,7 @@ def nuts_tau_priors(shape: str) -> tuple[str, ...] | None:
     return tuple(n for n in tau_priors.names(model) if n in exact)
 
 
-def nuts_unavailable(data: Dataset, *, tau_prior: str = "half_normal") -> str | None:
+def nuts_unavailable(data: Dataset, *, tau_prior: str = DEFAULT_TAU_PRIOR) -> str | None:
     """Why the NUTS check cannot fit the same model as the exact analysis, or None if it can."""
     if data.n_groups > NUTS_MAX_GROUPS or len(data.table) > NUTS_MAX_ROWS:
         return (
@@ -707,7 +707,7 @@ def nuts_check(
     data: Dataset,
     *,
     within_sd: str | float = "pooled",
-    tau_prior: str = "half_normal",
+    tau_prior: str = DEFAULT_TAU_PRIOR,
     tau_scale: float | None = None,
     draws: int = NUTS_DRAWS,
     num_chains: int = 4,

@@ -86,7 +86,7 @@ factor = sb.select_slider(
     SCALES,
     value=1.0,
     key="tau_scale",
-    disabled=not normal or tau_prior == "uniform",
+    disabled=not normal or not priors.TAU_PRIORS[tau_prior].proper,
     **BIND,
 )
 scale = None if not normal or factor == 1.0 else factor * reference
