@@ -252,7 +252,7 @@ def test_hostile_names_in_the_browser_inject_nothing():
         page.locator("[data-testid='stPlotlyChart'] .main-svg").first.wait_for()
         assert_no_exception(page)
         main = page.locator("[data-testid='stMain']")
-        assert "Analysing pasted text" in main.inner_text()
+        assert "Analysing the pasted text" in main.inner_text()
         injected = page.evaluate(
             """() => ({
                 img: document.querySelectorAll('img[src="x"], img[onerror]').length,
