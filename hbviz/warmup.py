@@ -67,6 +67,9 @@ def _steps() -> list[tuple[str, Callable[[], object]]]:
                     values,
                     groups,
                     regime=r,
+                    # the page's default ("Non-centered partial pooling" off); the flag does
+                    # not enter the no- and complete-pooling models
+                    centered=True,
                     num_chains=2,
                     num_warmup=1000,
                     num_samples=1000,
