@@ -196,8 +196,8 @@ def runner_cache_size() -> int:
 
 
 # A compiled NUTS program holds 35–40 MB of the process's memory (`python bench/memory.py steps`);
-# the lecture's sizes (kept, see keep_compiled: 8 programs) hold ~285 MB of a server's ~1 GB peak
-# (`python bench/memory.py server`, docs/DEPLOYMENT.md). Two others on top: a fit holds the
+# the lecture's sizes (kept, see keep_compiled: 8 programs) hold ~285 MB of a server's ~1 GB
+# resident (`python bench/memory.py server`, docs/DEPLOYMENT.md). Two others on top: a fit holds the
 # programs it runs until it ends, so an evicted program is never compiled twice within one fit,
 # and a size asked for again after eviction compiles from JAX's persistent cache (seconds) while
 # st.cache_data keeps the fits' results. Each program more costs ~40 MB of the server's peak.
