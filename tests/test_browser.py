@@ -176,7 +176,7 @@ def test_an_upload_is_analysed_and_a_bad_file_is_named_without_losing_it(page, s
 
 
 # Measured peaks (VmHWM) of a fresh server with the warm-up on: this session (15 URLs,
-# bench.memory.short_session_urls) 1141–1157 MB when JAX's persistent cache held every program,
+# bench.memory.short_session_urls) 1141–1179 MB when JAX's persistent cache held every program,
 # 1438 MB when some were compiled for real; the full 40-URL session with cold compiles 1514 MB
 # (`python bench/memory.py server [--short]`, docs/DEPLOYMENT.md). The peak depends on which
 # programs are in the persistent cache (a real XLA compile adds 150–350 MB), not on timing:
