@@ -3,8 +3,13 @@
     # RSS growth per compiled NUTS program, with the cache unbounded and then bounded
     python bench/memory.py programs [--count 12]
 
+    # where one process's memory goes: imports, the warm-up's calls one by one, then NUTS fits of
+    # new Levels-of-pooling sizes (compiles and evictions): RSS and peak (VmHWM) after each
+    python bench/memory.py steps
+
     # a real `streamlit run` server (warm-up on), one scripted Chromium session that visits every
-    # page and every value of every chains/draws control; prints the server's peak RSS (VmHWM)
+    # page and every value of every chains/draws control; prints the server's peak RSS (VmHWM),
+    # its RSS at the end, and the growth per visit once the warm-up's programs are in
     python bench/memory.py server
 
 Both print one JSON object per measurement. Set ``HBVIZ_JAX_CACHE_DIR`` to the shared
@@ -107,11 +112,58 @@ def measure_programs(count: int) -> None:
     )
 
 
+def measure_steps() -> None:
+    """RSS and peak after each step of one process's life, in the order a server lives it."""
+    started = time.perf_counter()
+
+    def report(step: str, **extra) -> None:
+        row = {"step": step, "rss_mb": round(rss_mb(), 1)}
+        row["peak_mb"] = round(status_kb("self", "VmHWM") / 1024, 1)
+        row["seconds"] = round(time.perf_counter() - started, 1)
+        print(json.dumps(row | extra), flush=True)
+
+    report("python")
+    import jax
+
+    from hbviz import _concurrency, datasets, nuts, warmup
+
+    report("import hbviz (jax, numpyro, pandas)")
+    for name, call in warmup._steps():
+        with nuts.keep_compiled():
+            call()
+        report(f"warm-up: {name}", programs=len(nuts._PROGRAMS))
+    demo = datasets.pooling_demo()
+    values = demo["value"].to_numpy(float)
+    group = demo["group"].astype("category").cat.codes.to_numpy()
+    for chains, draws in ((1, 50), (1, 100), (3, 50), (4, 50), (1, 250), (2, 100)):
+        for regime in ("no", "complete", "partial"):
+            nuts.fit_pooling(
+                values,
+                group,
+                regime=regime,
+                num_chains=chains,
+                num_warmup=draws,
+                num_samples=draws,
+                progress=lambda fraction: None,
+            )
+            report(
+                f"levels of pooling {chains}x{draws}, {regime}",
+                programs=len(nuts._PROGRAMS),
+                evictions=nuts._PROGRAMS.evictions,
+                live_arrays=len(jax.live_arrays()),
+            )
+    jax.clear_caches()
+    gc.collect()
+    _concurrency._release_freed_memory()
+    report("after jax.clear_caches()", programs=len(nuts._PROGRAMS))
+
+
 # --- a real server -------------------------------------------------------------------------------
 
 LEVELS_CHAINS = (1, 2, 3, 4)
 LEVELS_DRAWS = (50, 100, 250, 500, 1000, 2000)
 SCHOOLS_NUTS_DRAWS = (50, 100, 250, 500, 1000, 2000)
+YOUR_DATA_NUTS_DRAWS = (50, 100, 250, 500, 1000)
 OTHER_PAGES = ("", "drug_trial", "free_throws", "eight_schools", "your_data")
 
 
@@ -125,37 +177,73 @@ def session_urls(base: str) -> list[str]:
         for d in LEVELS_DRAWS
     ]
     urls += [f"{base}/eight_schools?nuts=true&nuts_draws={d}" for d in SCHOOLS_NUTS_DRAWS]
+    urls += [f"{base}/your_data?nuts=true&nuts_draws={d}" for d in YOUR_DATA_NUTS_DRAWS]
     return urls
 
 
-def measure_server(timeout: float) -> None:
+def short_session_urls(base: str) -> list[str]:
+    """Every page, and every value of every chains and draws control at least once (not every
+    combination): the browser test's session, a fifth of :func:`session_urls`."""
+    urls = [f"{base}/{page}" for page in OTHER_PAGES]
+    chains = LEVELS_CHAINS * -(-len(LEVELS_DRAWS) // len(LEVELS_CHAINS))
+    urls += [
+        f"{base}/levels_of_pooling?chains={c}&draws={d}"
+        for c, d in zip(chains, LEVELS_DRAWS, strict=False)
+    ]
+    urls += [f"{base}/eight_schools?nuts=true&nuts_draws={d}" for d in (50, 2000)]
+    urls += [f"{base}/your_data?nuts=true&nuts_draws={d}" for d in (50, 1000)]
+    return urls
+
+
+def growth_per_visit(rss: list[float]) -> float:
+    """Least-squares slope of the RSS over the second half of the visits, in MB per visit (the
+    first half includes the warm-up's kept programs and the first compiles)."""
+    tail = rss[len(rss) // 2 :]
+    if len(tail) < 2:
+        return float("nan")
+    n = len(tail)
+    mean_x, mean_y = (n - 1) / 2, sum(tail) / n
+    covariance = sum((x - mean_x) * (y - mean_y) for x, y in enumerate(tail))
+    return covariance / sum((x - mean_x) ** 2 for x in range(n))
+
+
+def load_average() -> float:
+    return float(Path("/proc/loadavg").read_text().split()[0])
+
+
+def measure_server(timeout: float, short: bool) -> None:
     from playwright.sync_api import sync_playwright
 
     from tests import browser
 
     os.environ["HBVIZ_WARM_UP"] = "1"  # as a lecture server runs; the server inherits it
     browser.SCREENSHOTS.mkdir(parents=True, exist_ok=True)  # where the harness writes its log
+    loads = [load_average()]
     with browser.streamlit_server() as base, sync_playwright() as pw:
         pid = browser.server_pid(int(base.rsplit(":", 1)[1]))
         chromium = pw.chromium.launch(
             executable_path=browser.require_chromium(), args=browser.CHROMIUM_ARGS
         )
         page = chromium.new_page(viewport={"width": 1400, "height": 1000})
-        urls = session_urls(base)
+        urls = (short_session_urls if short else session_urls)(base)
         started = time.perf_counter()
         exceptions = 0
+        rss = []
         for i, url in enumerate(urls, 1):
             page.goto(url)
             browser.wait_idle(page, timeout_ms=timeout * 1000)
             found = page.locator("[data-testid='stException']").count()
             exceptions += found
+            rss.append(rss_mb(pid))
+            loads.append(load_average())
             print(
                 json.dumps(
                     {
                         "visit": f"{i}/{len(urls)}",
                         "url": url.removeprefix(base),
                         "exceptions": found,
-                        "server_rss_mb": round(rss_mb(pid), 1),
+                        "seconds": round(time.perf_counter() - started, 1),
+                        "server_rss_mb": round(rss[-1], 1),
                         "server_peak_mb": round(status_kb(pid, "VmHWM") / 1024, 1),
                     }
                 ),
@@ -170,7 +258,10 @@ def measure_server(timeout: float) -> None:
                     "seconds": round(time.perf_counter() - started, 1),
                     "server_peak_rss_mb": round(status_kb(pid, "VmHWM") / 1024, 1),
                     "server_rss_mb_at_end": round(rss_mb(pid), 1),
+                    "rss_growth_mb_per_visit_second_half": round(growth_per_visit(rss), 2),
+                    "load_average_min_max": [min(loads), max(loads)],
                     "HBVIZ_MAX_PROGRAMS": os.environ.get("HBVIZ_MAX_PROGRAMS", "default"),
+                    "MALLOC_ARENA_MAX": os.environ.get("MALLOC_ARENA_MAX", "unset"),
                 }
             ),
             flush=True,
@@ -182,13 +273,19 @@ def main() -> None:
     sub = parser.add_subparsers(dest="what", required=True)
     programs = sub.add_parser("programs", help="RSS per compiled NUTS program, in this process")
     programs.add_argument("--count", type=int, default=12)
+    sub.add_parser("steps", help="RSS and peak after each step of one process's life")
     server = sub.add_parser("server", help="a real server's peak RSS after a scripted session")
     server.add_argument("--timeout", type=float, default=600, help="seconds per page run")
+    server.add_argument(
+        "--short", action="store_true", help="every control value once, not every combination"
+    )
     args = parser.parse_args()
     if args.what == "programs":
         measure_programs(args.count)
+    elif args.what == "steps":
+        measure_steps()
     else:
-        measure_server(args.timeout)
+        measure_server(args.timeout, args.short)
 
 
 if __name__ == "__main__":

@@ -195,11 +195,13 @@ def runner_cache_size() -> int:
     return len(_PROGRAMS)
 
 
-# A compiled NUTS program holds about 40 MB of the process's memory (`python bench/memory.py
-# programs`). The lecture's sizes (kept, see keep_compiled: 8 programs) plus 8 others, enough for
-# one more chains/draws setting of Levels of pooling (6 programs) with its centered toggle (2),
-# bound what a server holds however many settings its users try.
-MAX_PROGRAMS = int(os.environ.get("HBVIZ_MAX_PROGRAMS", "8"))
+# A compiled NUTS program holds 35–40 MB of the process's memory (`python bench/memory.py steps`);
+# the lecture's sizes (kept, see keep_compiled: 8 programs) hold ~285 MB of a server's ~1 GB
+# resident (`python bench/memory.py server`, docs/DEPLOYMENT.md). Two others on top: a fit holds the
+# programs it runs until it ends, so an evicted program is never compiled twice within one fit,
+# and a size asked for again after eviction compiles from JAX's persistent cache (seconds) while
+# st.cache_data keeps the fits' results. Each program more costs ~40 MB of the server's peak.
+MAX_PROGRAMS = int(os.environ.get("HBVIZ_MAX_PROGRAMS", "2"))
 _PROGRAMS = _concurrency.ProgramCache(MAX_PROGRAMS)
 _SHARED_FITS = _concurrency.SharedCalls()
 _keeping = threading.local()
@@ -218,11 +220,15 @@ def keep_compiled() -> Iterator[None]:
         _keeping.on = before
 
 
-def _call(jitted, args: tuple, static: dict, status):
-    """``jitted(*args, **static)`` through the process's program cache (compiled under the
-    tracing lock; run outside it)."""
+def _program(jitted, args: tuple, static: dict, status):
+    """The executable of ``jitted(*args, **static)`` from the process's program cache (compiled
+    under the tracing lock; run outside it)."""
     keep = getattr(_keeping, "on", False)
-    return _PROGRAMS.get(jitted, args, static, keep=keep, status=status)(*args)
+    return _PROGRAMS.get(jitted, args, static, keep=keep, status=status)
+
+
+def _call(jitted, args: tuple, static: dict, status):
+    return _program(jitted, args, static, status)(*args)
 
 
 def _run_in_chunks(rng_key, model_args, *, num_warmup, num_samples, progress, status, **static):
@@ -231,18 +237,21 @@ def _run_in_chunks(rng_key, model_args, *, num_warmup, num_samples, progress, st
     state = _call(
         _start_chains, (rng_key, model_args), {"num_warmup": num_warmup, **static}, status
     )
+    # Fetched once and held for the whole fit: with other sessions compiling other sizes, a
+    # lookup per chunk could find it evicted and compile it again mid-fit.
+    advance = _program(
+        _advance_chains,
+        (state, model_args, np.int64(chunk_size)),
+        {"num_warmup": num_warmup, "chunk_size": chunk_size, **static},
+        status,
+    )
     progress(0.0)
     done = 0
     pieces = []
     for phase_length, keep in ((num_warmup, False), (num_samples, True)):
         for start in range(0, phase_length, chunk_size):
             num_active = min(chunk_size, phase_length - start)
-            state, samples, diverging = _call(
-                _advance_chains,
-                (state, model_args, np.int64(num_active)),
-                {"num_warmup": num_warmup, "chunk_size": chunk_size, **static},
-                status,
-            )
+            state, samples, diverging = advance(state, model_args, np.int64(num_active))
             if keep:
                 pieces.append(
                     jax.tree.map(lambda x, k=num_active: np.asarray(x)[:, :k], (samples, diverging))

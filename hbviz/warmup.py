@@ -78,6 +78,9 @@ def _steps() -> list[tuple[str, Callable[[], object]]]:
                     values,
                     groups,
                     regime=r,
+                    # the page's default ("Non-centered partial pooling" off); the flag does
+                    # not enter the no- and complete-pooling models
+                    centered=True,
                     num_chains=levels.nuts_chains,
                     num_warmup=levels.nuts_draws,
                     num_samples=levels.nuts_draws,

@@ -185,14 +185,33 @@ def test_an_upload_is_analysed_and_a_bad_file_is_named_without_losing_it(page, s
     assert "empty.csv" in error and "The file is empty" in error
 
 
-def test_server_memory_after_every_page_is_recorded(page, server):
-    """Runs last in this module: every page has been visited by then. A measurement (written to
-    tests/screenshots/server_memory.json), with a loose bound that only catches a runaway cache."""
-    for path in PAGES:
-        open_page(page, server, path)
-    peak = peak_rss_mb(server_pid(int(server.rsplit(":", 1)[1])))
+# Measured peaks (VmHWM) of a fresh server with the warm-up on: this session (15 URLs,
+# bench.memory.short_session_urls) 1141–1179 MB when JAX's persistent cache held every program,
+# 1438 MB when some were compiled for real; the full 40-URL session with cold compiles 1514 MB
+# (`python bench/memory.py server [--short]`, docs/DEPLOYMENT.md). The peak depends on which
+# programs are in the persistent cache (a real XLA compile adds 150–350 MB), not on timing:
+# compiles take turns under one lock. The margin over 1438 is four programs' worth (~40 MB
+# each); a cache that kept every size would exceed it within this session (36 programs asked).
+SERVER_PEAK_BOUND_MB = 1600
+
+
+def test_server_memory_stays_bounded_through_every_nuts_size(page, monkeypatch):
+    """A fresh server with the warm-up on, one session visiting every page and every value of
+    every chains/draws control; its peak RSS (VmHWM, written to
+    tests/screenshots/server_memory.json) stays under the bound the program cache is sized for."""
+    from bench.memory import short_session_urls
+
+    monkeypatch.setenv("HBVIZ_WARM_UP", "1")  # the server inherits it, as a lecture server runs
+    with streamlit_server() as base:
+        pid = server_pid(int(base.rsplit(":", 1)[1]))
+        urls = short_session_urls(base)
+        for url in urls:
+            page.goto(url)
+            wait_idle(page, timeout_ms=600_000)
+            assert_no_exception(page)
+        peak = peak_rss_mb(pid)
     (SCREENSHOTS / "server_memory.json").write_text(
-        json.dumps({"pages": PAGES, "server_peak_rss_mb": round(peak, 1)}, indent=2)
+        json.dumps({"urls": [u.removeprefix(base) for u in urls], "server_peak_rss_mb": peak})
     )
-    print(f"server peak RSS after every page: {peak:.0f} MB")
-    assert peak < 4096
+    print(f"server peak RSS after {len(urls)} visits: {peak:.0f} MB")
+    assert peak < SERVER_PEAK_BOUND_MB
