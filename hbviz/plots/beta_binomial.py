@@ -33,6 +33,18 @@ def _check_same_length(**arrays: np.ndarray) -> int:
 # Free throws
 
 
+def _density_layout(
+    fig: go.Figure, *, title: str | None, x_title: str, large_fonts: bool, height: int
+) -> go.Figure:
+    """The house layout of a posterior-density figure: the density axis starts at zero."""
+    style.apply_layout(
+        fig, title=title, x_title=x_title, y_title="posterior density", large_fonts=large_fonts
+    )
+    fig.update_yaxes(rangemode="tozero")
+    fig.update_layout(height=height)
+    return fig
+
+
 def group_densities(
     x: Sequence[float],
     density: np.ndarray,
@@ -77,12 +89,7 @@ def group_densities(
                 + "%{x:.3f}<br>density %{y:.3g}<extra></extra>",
             )
         )
-    style.apply_layout(
-        fig, title=title, x_title=x_title, y_title="posterior density", large_fonts=large_fonts
-    )
-    fig.update_yaxes(rangemode="tozero")
-    fig.update_layout(height=380)
-    return fig
+    return _density_layout(fig, title=title, x_title=x_title, large_fonts=large_fonts, height=380)
 
 
 def comparison_bars(
@@ -370,12 +377,7 @@ def current_posteriors(
             label=f"y/n = {observed_rate:.3f}",
             large_fonts=large_fonts,
         )
-    style.apply_layout(
-        fig, title=title, x_title=x_title, y_title="posterior density", large_fonts=large_fonts
-    )
-    fig.update_yaxes(rangemode="tozero")
-    fig.update_layout(height=400)
-    return fig
+    return _density_layout(fig, title=title, x_title=x_title, large_fonts=large_fonts, height=400)
 
 
 def spread_ties(values: Sequence[float], *, width: float) -> np.ndarray:
