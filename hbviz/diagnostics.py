@@ -64,13 +64,7 @@ def r_hat(draws) -> np.ndarray:
 def ess_bulk(draws) -> np.ndarray:
     """Bulk effective sample size: of the rank-normalized split chains (Vehtari et al. 2021).
 
-    Parameters
-    ----------
-    draws : array, shape (chains, draws, *site_shape)
-
-    Returns
-    -------
-    array, shape site_shape
+    Arrays as in :func:`r_hat`.
     """
     return np.asarray(
         array_stats.ess(_chains_first(draws), chain_axis=0, draw_axis=1, method="bulk")
@@ -80,7 +74,7 @@ def ess_bulk(draws) -> np.ndarray:
 def ess_tail(draws) -> np.ndarray:
     """Tail effective sample size: the smaller ESS of the 5% and 95% quantiles' indicators.
 
-    Arrays as in :func:`ess_bulk`.
+    Arrays as in :func:`r_hat`.
     """
     return np.asarray(
         array_stats.ess(

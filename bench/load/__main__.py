@@ -81,21 +81,18 @@ def details(run: dict) -> list[str]:
     return [*lines, ""]
 
 
+def _git(*args: str) -> str:
+    """The stripped output of ``git args`` run in the repository; raises if git fails."""
+    return subprocess.run(
+        ["git", "-C", str(ROOT), *args], capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
 def code_version() -> str:
     """The commit measured, and whether the tree had changes on top of it."""
     try:
-        head = subprocess.run(
-            ["git", "-C", str(ROOT), "log", "-1", "--format=%h (%ci)"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
+        head = _git("log", "-1", "--format=%h (%ci)")
+        dirty = _git("status", "--porcelain", "--untracked-files=no")
     except (OSError, subprocess.CalledProcessError):
         return "unknown (not a git checkout)"
     return f"`{head}`" + (" with uncommitted changes" if dirty else "")

@@ -9,31 +9,16 @@ import pandas as pd
 import plotly.graph_objects as go
 from scipy import stats
 
+from hbviz.plots import style
 from hbviz.plots.common import shrinkage_plot
-from hbviz.plots.style import (
-    CURRENT,
-    DENSITY_SCALE,
-    DRAWS_ON_DENSITY,
-    NO_POOLING,
-    OBSERVED_RATES,
-    PARTIAL_POOLING,
-    POPULATION,
-    REFERENCE,
-    apply_layout,
-    density_line,
-    group_color,
-    interval_bars,
-    reference_line,
-    safe_labels,
-)
 
 # One colour per way of estimating a group's rate, the same on both pages.
 METHOD_COLORS = {
-    "independent": NO_POOLING,
-    "raw": NO_POOLING,
-    "empirical Bayes": POPULATION,
-    "full Bayes": PARTIAL_POOLING,
-    "hierarchical": PARTIAL_POOLING,
+    "independent": style.NO_POOLING,
+    "raw": style.NO_POOLING,
+    "empirical Bayes": style.POPULATION,
+    "full Bayes": style.PARTIAL_POOLING,
+    "hierarchical": style.PARTIAL_POOLING,
 }
 
 
@@ -46,6 +31,18 @@ def _check_same_length(**arrays: np.ndarray) -> int:
 
 # ---------------------------------------------------------------------------------------------
 # Free throws
+
+
+def _density_layout(
+    fig: go.Figure, *, title: str | None, x_title: str, large_fonts: bool, height: int
+) -> go.Figure:
+    """The house layout of a posterior-density figure: the density axis starts at zero."""
+    style.apply_layout(
+        fig, title=title, x_title=x_title, y_title="posterior density", large_fonts=large_fonts
+    )
+    fig.update_yaxes(rangemode="tozero")
+    fig.update_layout(height=height)
+    return fig
 
 
 def group_densities(
@@ -69,7 +66,7 @@ def group_densities(
     """
     x = np.asarray(x, dtype=float)
     density = np.asarray(density, dtype=float)
-    labels = safe_labels(names)
+    labels = style.safe_labels(names)
     if density.shape != (len(labels), x.size):
         raise ValueError(
             f"density must have shape (groups, grid points) = ({len(labels)}, {x.size}); "
@@ -78,7 +75,7 @@ def group_densities(
     fig = go.Figure()
     for j, label in enumerate(labels):
         bold = j == highlight
-        color = group_color(j)
+        color = style.group_color(j)
         fig.add_trace(
             go.Scatter(
                 x=x,
@@ -92,12 +89,7 @@ def group_densities(
                 + "%{x:.3f}<br>density %{y:.3g}<extra></extra>",
             )
         )
-    apply_layout(
-        fig, title=title, x_title=x_title, y_title="posterior density", large_fonts=large_fonts
-    )
-    fig.update_yaxes(rangemode="tozero")
-    fig.update_layout(height=380)
-    return fig
+    return _density_layout(fig, title=title, x_title=x_title, large_fonts=large_fonts, height=380)
 
 
 def comparison_bars(
@@ -117,8 +109,8 @@ def comparison_bars(
     """
     if table.empty:
         raise ValueError("the comparison table is empty")
-    questions = safe_labels(table.index)
-    rows = questions if labels is None else safe_labels(labels)
+    questions = style.safe_labels(table.index)
+    rows = questions if labels is None else style.safe_labels(labels)
     if len(rows) != len(questions):
         raise ValueError(f"got {len(rows)} labels for {len(questions)} questions")
     fig = go.Figure()
@@ -130,7 +122,7 @@ def comparison_bars(
                 y=rows,
                 orientation="h",
                 name=str(model),
-                marker={"color": (colors or {}).get(model, group_color(k))},
+                marker={"color": (colors or {}).get(model, style.group_color(k))},
                 text=[f"{v:.3f}" for v in values],
                 textposition="outside",
                 cliponaxis=False,
@@ -138,11 +130,11 @@ def comparison_bars(
                 hovertemplate=f"<b>%{{customdata}}</b><br>{model}: " + "%{x:.3f}<extra></extra>",
             )
         )
-    apply_layout(
+    style.apply_layout(
         fig,
         title=title,
         x_title=x_title,
-        y_title=None if y_title is None else safe_labels([y_title])[0],
+        y_title=None if y_title is None else style.safe_labels([y_title])[0],
         large_fonts=large_fonts,
     )
     # room to the right of a bar at 1 for its "0.999" label
@@ -249,7 +241,7 @@ def hyperparameter_contour(
                 "coloring": "lines",
                 "showlabels": False,
             },
-            colorscale=DENSITY_SCALE,
+            colorscale=style.DENSITY_SCALE,
             line={"width": 1.5},
             showscale=False,
             name="p(log(α/β), log(α+β) | y)",
@@ -268,11 +260,11 @@ def hyperparameter_contour(
                 y=dy,
                 mode="markers",
                 name=f"{dx.size:,} posterior draws",
-                marker={"color": DRAWS_ON_DENSITY, "size": 3, "opacity": 0.35},
+                marker={"color": style.DRAWS_ON_DENSITY, "size": 3, "opacity": 0.35},
                 hovertemplate="draw<br>log(α/β) %{x:.2f}<br>log(α+β) %{y:.2f}<extra></extra>",
             )
         )
-    apply_layout(
+    style.apply_layout(
         fig,
         title=title,
         x_title="log(α/β): logit of the mean rate",
@@ -315,7 +307,7 @@ def historical_rates(
             histnorm="probability density",
             xbins={"start": 0, "end": top, "size": top / bins},
             name=f"{rates.size} historical rates",
-            marker={"color": OBSERVED_RATES, "line": {"color": "white", "width": 1}},
+            marker={"color": style.OBSERVED_RATES, "line": {"color": "white", "width": 1}},
             opacity=0.8,
             hovertemplate="rates %{x}<br>density %{y:.3g}<extra></extra>",
         )
@@ -332,7 +324,9 @@ def historical_rates(
             + "%{x:.3f}<br>density %{y:.3g}<extra></extra>",
         )
     )
-    apply_layout(fig, title=title, x_title=x_title, y_title="density", large_fonts=large_fonts)
+    style.apply_layout(
+        fig, title=title, x_title=x_title, y_title="density", large_fonts=large_fonts
+    )
     fig.update_layout(height=330, bargap=0)
     fig.update_xaxes(range=[0, top])
     return fig
@@ -364,15 +358,18 @@ def current_posteriors(
         density = np.asarray(density, dtype=float)
         if density.shape != x.shape:
             raise ValueError(f"curve {name!r} has shape {density.shape}; expected {x.shape}")
-        label = safe_labels([name])[0]
-        color, dash = (colors or {}).get(name, group_color(k)), (dashes or {}).get(name, "solid")
+        label = style.safe_labels([name])[0]
+        color, dash = (
+            (colors or {}).get(name, style.group_color(k)),
+            (dashes or {}).get(name, "solid"),
+        )
         fig.add_trace(
-            density_line(
+            style.density_line(
                 x, density, name=label, color=color, x_title="θ", x_format=".3f", width=3, dash=dash
             )
         )
     if observed_rate is not None:
-        reference_line(
+        style.reference_line(
             fig,
             float(observed_rate),
             dash="dot",
@@ -380,12 +377,7 @@ def current_posteriors(
             label=f"y/n = {observed_rate:.3f}",
             large_fonts=large_fonts,
         )
-    apply_layout(
-        fig, title=title, x_title=x_title, y_title="posterior density", large_fonts=large_fonts
-    )
-    fig.update_yaxes(rangemode="tozero")
-    fig.update_layout(height=400)
-    return fig
+    return _density_layout(fig, title=title, x_title=x_title, large_fonts=large_fonts, height=400)
 
 
 def spread_ties(values: Sequence[float], *, width: float) -> np.ndarray:
@@ -435,7 +427,7 @@ def intervals_against_observed(
     median = np.asarray(median, dtype=float)
     lower = np.asarray(lower, dtype=float)
     upper = np.asarray(upper, dtype=float)
-    labels = safe_labels(names)
+    labels = style.safe_labels(names)
     size = _check_same_length(
         observed=observed, median=median, lower=lower, upper=upper, names=np.asarray(labels)
     )
@@ -455,7 +447,7 @@ def intervals_against_observed(
             y=[0, top],
             mode="lines",
             name="45° line: posterior = observed (no pooling)",
-            line={"color": REFERENCE, "dash": "dash", "width": 1.5},
+            line={"color": style.REFERENCE, "dash": "dash", "width": 1.5},
             hoverinfo="skip",
         )
     )
@@ -463,8 +455,8 @@ def intervals_against_observed(
     if highlight is not None:
         groups[highlight] = False
     for mask, name, color in (
-        (groups, "historical experiments", PARTIAL_POOLING),
-        (~groups, "current experiment", CURRENT),
+        (groups, "historical experiments", style.PARTIAL_POOLING),
+        (~groups, "current experiment", style.CURRENT),
     ):
         if not mask.any():
             continue
@@ -479,7 +471,7 @@ def intervals_against_observed(
                     "size": 7 if name.startswith("hist") else 11,
                     "symbol": "circle" if name.startswith("hist") else "diamond",
                 },
-                error_y=interval_bars(
+                error_y=style.interval_bars(
                     median[mask], lower[mask], upper[mask], color=color, thickness=1.2
                 ),
                 # A list of rows keeps the numbers numeric, so the hover can format them.
@@ -495,7 +487,7 @@ def intervals_against_observed(
                 ),
             )
         )
-    apply_layout(
+    style.apply_layout(
         fig,
         title=title,
         x_title="observed rate y_j / n_j (ties spread sideways)",
