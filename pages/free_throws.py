@@ -67,14 +67,6 @@ hier = _ui.with_spinner(
     _ui.as_tuple(attempts),
     draws=DRAWS,
 )
-_ui.download_posterior(
-    hier,
-    "free_throws_hierarchical.nc",
-    group_names=names,
-    observed={"y": made, "n": attempts},
-    label="Download the hierarchical posterior draws (ArviZ NetCDF)",
-)
-
 with table_col:
     st.subheader("Independent posteriors")
     _ui.method_badge("exact")
@@ -154,7 +146,13 @@ _ui.plot(
 st.caption(
     f"Dashed line: the population mean E(α/(α+β) | y) = {population:.3f}; dotted: complete "
     f"pooling, all seasons' makes over all attempts ({made.sum() / attempts.sum():.3f}). Seasons "
-    "with fewer "
-    "attempts (smaller markers) have less evidence of their own and move further toward it; "
-    "the independent means use the sliders' prior."
+    "with fewer attempts (smaller markers) have less evidence of their own and move further "
+    "toward it; the independent means use the sliders' prior."
+)
+_ui.download_posterior(
+    hier,
+    "free_throws_hierarchical.nc",
+    group_names=names,
+    observed={"y": made, "n": attempts},
+    label="Download the hierarchical posterior draws (ArviZ NetCDF)",
 )
