@@ -1,9 +1,35 @@
 """hbviz: the router. Every page is listed in hbviz.lecture.PAGES; Streamlit does not scan pages/
 once st.navigation is used."""
 
+import importlib
+import pkgutil
+import sys
+import threading
+import types
+
 import streamlit as st
 
-from hbviz import lecture, warmup
+
+def _import_everything_once() -> None:
+    """Import every hbviz module and the pages' glue under one process-wide lock.
+
+    Each session runs this script in its own thread. On a fresh server several sessions arriving
+    together would import hbviz, SciPy and JAX at the same moment, and concurrent first imports of
+    packages with circular imports hand a thread a half-initialised module ("cannot import name
+    ... from partially initialized module", seen with scipy._lib). The lock lives in sys.modules
+    (dict.setdefault is atomic), since this script's own globals are new on every run.
+    """
+    holder = sys.modules.setdefault("_hbviz_import_lock", types.ModuleType("_hbviz_import_lock"))
+    with holder.__dict__.setdefault("lock", threading.Lock()):
+        hbviz = importlib.import_module("hbviz")
+        for module in pkgutil.walk_packages(hbviz.__path__, "hbviz."):
+            importlib.import_module(module.name)
+        importlib.import_module("pages._ui")
+
+
+_import_everything_once()
+
+from hbviz import lecture, warmup  # noqa: E402  (imported above, under the lock)
 
 st.set_page_config(
     page_title="hbviz: pooling and shrinkage",
