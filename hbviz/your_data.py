@@ -703,24 +703,25 @@ class NutsCheck(NamedTuple):
     centered: bool
 
 
+# The settings of the model that :func:`analyse` fits, which :func:`nuts_check` shares with it.
+MODEL_SETTINGS = ("within_sd", "tau_prior", "tau_scale")
+
+
 def nuts_check(
     data: Dataset,
     *,
-    within_sd: str | float = "pooled",
-    tau_prior: str = DEFAULT_TAU_PRIOR,
-    tau_scale: float | None = None,
     draws: int = NUTS_DRAWS,
     num_chains: int = 4,
     seed: int = 0,
     progress: Callable[[float], object] | None = None,
     exact: Analysis | None = None,
+    **settings,
 ) -> NutsCheck:
     """Fit the model of :func:`analyse` by NUTS, with the same priors, and compare.
 
     Parameters
     ----------
-    data, within_sd, tau_prior, tau_scale
-        As in :func:`analyse`.
+    data : upload.Dataset
     draws : int
         Warm-up iterations and draws per chain. At the default, 4 × (1000 + 1000), the check
         passes its diagnostics on every shipped example (``bench/nuts_check.py``).
@@ -728,17 +729,23 @@ def nuts_check(
         As in :func:`hbviz.nuts.fit_normal_hierarchy`.
     exact : Analysis, optional
         The exact analysis with the same settings, if already computed.
+    **settings
+        The model's settings, ``within_sd``, ``tau_prior`` and ``tau_scale``, passed on to
+        :func:`analyse` (the exact analysis's own ``draws`` and ``seed`` are not among them).
 
     Raises
     ------
     ValueError
         When the NUTS model cannot have the same prior (:func:`nuts_unavailable`).
     """
-    reason = nuts_unavailable(data, tau_prior=tau_prior)
+    unknown = sorted(set(settings) - set(MODEL_SETTINGS))
+    if unknown:
+        raise ValueError(f"nuts_check has no setting {unknown[0]!r}; it takes {MODEL_SETTINGS}")
+    reason = nuts_unavailable(data, tau_prior=settings.get("tau_prior", DEFAULT_TAU_PRIOR))
     if reason:
         raise ValueError(reason)
     if exact is None:
-        exact = analyse(data, within_sd=within_sd, tau_prior=tau_prior, tau_scale=tau_scale)
+        exact = analyse(data, **settings)
     g, pri = exact.groups, exact.priors
     centered = data.shape != "counts" and centered_form(g)
     form = "centered" if centered else "non-centered"

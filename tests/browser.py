@@ -89,6 +89,30 @@ def streamlit_server(*, timeout: float = SERVER_START_TIMEOUT) -> Iterator[str]:
             stop(process)
 
 
+@contextlib.contextmanager
+def chromium() -> Iterator:
+    """Debian's Chromium launched headless by Playwright (the test skips without it); closed on
+    exit."""
+    executable = require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@contextlib.contextmanager
+def served_page(**options) -> Iterator[tuple[str, object]]:
+    """A fresh server and one Chromium page for it: yields (the server's URL, the page).
+    ``options`` go to :func:`new_context` (e.g. ``viewport``)."""
+    require_chromium()  # skip before starting a server that nothing would visit
+    with streamlit_server() as url, chromium() as browser:
+        yield url, new_context(browser, **options).new_page()
+
+
 def _load() -> str:
     return f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
 

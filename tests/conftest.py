@@ -34,6 +34,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # out after …"). Generous: a first run compiles NUTS models, which takes seconds on an idle
 # machine with a warm cache and minutes on a loaded one with an empty cache.
 APP_TIMEOUT = float(os.environ.get("HBVIZ_APP_TIMEOUT", "600"))
+# The columns of a posterior summary (hbviz.nuts.posterior_summary), in their published order.
+SUMMARY_COLUMNS = ["mean", "sd", "median", "5%", "95%", "n_eff", "ess_tail", "r_hat"]
 
 # Hypothesis: no per-example deadline (its default, 200 ms, fails any example that compiles or
 # runs while the machine is busy) and no "too slow" health check, for every property test,

@@ -10,11 +10,10 @@ from __future__ import annotations
 import pytest
 
 from tests.browser import (
-    CHROMIUM_ARGS,
     SCREENSHOTS,
     assert_no_exception,
+    chromium,
     new_context,
-    require_chromium,
     streamlit_server,
     wait_idle,
 )
@@ -45,11 +44,7 @@ def fresh_server_with_warm_up(monkeypatch):
 
 
 def test_four_sessions_open_nuts_pages_at_once_on_a_fresh_server(fresh_server_with_warm_up):
-    executable = require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         pages = [new_context(browser).new_page() for _ in VISITS]
         # start every navigation before waiting on any: the four first runs overlap
         for page, (path, _) in zip(pages, VISITS, strict=True):
@@ -62,4 +57,3 @@ def test_four_sessions_open_nuts_pages_at_once_on_a_fresh_server(fresh_server_wi
             wait_idle(page, timeout_ms=PATIENCE_MS)
             assert_no_exception(page)
             assert page.locator("[data-testid='stPlotlyChart']").count() >= 1, path
-        browser.close()

@@ -5,15 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import (
-    CHROMIUM_ARGS,
-    SCREENSHOTS,
-    assert_no_exception,
-    new_context,
-    require_chromium,
-    streamlit_server,
-    wait_idle,
-)
+from tests.browser import SCREENSHOTS, assert_no_exception, served_page, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -29,15 +21,8 @@ LINKS = [
 
 @pytest.fixture(scope="module")
 def browser_page():
-    executable = require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with streamlit_server() as url, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        context = new_context(browser, viewport={"width": 1400, "height": 1000})
-        yield url, context.new_page()
-        browser.close()
+    with served_page(viewport={"width": 1400, "height": 1000}) as (url, page):
+        yield url, page
 
 
 @pytest.mark.parametrize(("link", "key"), LINKS, ids=[link for link, _ in LINKS])

@@ -8,6 +8,7 @@ import pytest
 from numpyro.diagnostics import split_gelman_rubin
 
 from hbviz import diagnostics, nuts
+from tests.conftest import SUMMARY_COLUMNS
 
 
 def ar1_chains(rng, rho: float, chains: int, draws: int) -> np.ndarray:
@@ -57,16 +58,7 @@ def test_posterior_summary_reports_rank_r_hat_and_both_ess(rng):
     draws[0] *= 4.0
     summary = nuts.posterior_summary({"x": draws, "y": rng.normal(size=(4, 1000, 2))})
     assert list(summary.columns) == list(nuts.SUMMARY_COLUMNS)
-    assert list(nuts.SUMMARY_COLUMNS) == [
-        "mean",
-        "sd",
-        "median",
-        "5%",
-        "95%",
-        "n_eff",
-        "ess_tail",
-        "r_hat",
-    ]
+    assert list(nuts.SUMMARY_COLUMNS) == SUMMARY_COLUMNS
     np.testing.assert_allclose(summary.loc["x", "r_hat"], diagnostics.r_hat(draws))
     np.testing.assert_allclose(summary.loc["x", "n_eff"], diagnostics.ess_bulk(draws))
     report = diagnostics.convergence_report(summary, divergences=0, draws=4000)

@@ -20,6 +20,7 @@ from scipy import stats
 from scipy.special import gammaln
 
 from hbviz import beta_binomial, models, nuts, priors
+from tests.conftest import SUMMARY_COLUMNS
 
 SMALL = {"num_chains": 2, "num_warmup": 300, "num_samples": 300}
 POOLING_VALUES = np.array([10.0, 12.0, 9.0, 11.0, 8.0])
@@ -173,16 +174,7 @@ def test_fit_shapes_and_summary_columns(schools_fit):
     assert schools_fit.diverging.shape == (2, 300)
     assert isinstance(schools_fit.divergences, int)
     summary = schools_fit.summary
-    assert list(summary.columns) == [
-        "mean",
-        "sd",
-        "median",
-        "5%",
-        "95%",
-        "n_eff",
-        "ess_tail",
-        "r_hat",
-    ]
+    assert list(summary.columns) == SUMMARY_COLUMNS
     assert {"mu", "tau", "theta[0]", "theta[7]"} <= set(summary.index)
     theta0 = samples["theta"][..., 0].ravel()
     np.testing.assert_allclose(summary.loc["theta[0]", "mean"], theta0.mean())

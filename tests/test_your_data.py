@@ -149,6 +149,12 @@ def test_nuts_check_refuses_a_prior_it_cannot_share():
     assert yd.nuts_unavailable(data, tau_prior="uniform")
 
 
+def test_nuts_check_names_a_setting_analyse_does_not_take():
+    data = upload.parse(upload.example("raw"))
+    with pytest.raises(ValueError, match="'within'"):
+        yd.nuts_check(data, within="pooled", draws=50)
+
+
 def test_nuts_check_of_raw_data_fits_the_same_model():
     data = upload.parse(upload.example("raw"))
     exact = yd.analyse(data)
