@@ -65,58 +65,38 @@ def beta_binomial_posterior(
     return beta_binomial.sample_posterior(np.array(y), np.array(n), draws=draws, seed=seed)
 
 
-def _nuts_sizes(num_chains: int, draws: int, seed: int) -> dict[str, int]:
-    """The NUTS runner's size arguments: ``draws`` per chain after as many warm-up steps."""
-    return {"num_chains": num_chains, "num_warmup": draws, "num_samples": draws, "seed": seed}
+NUTS_FITS = ("fit_normal_hierarchy", "fit_pooling", "fit_binomial_hierarchy")
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def normal_nuts_fit(
-    y: tuple[float, ...],
-    sigma: tuple[float, ...],
-    *,
-    centered: bool,
-    tau_prior: str,
-    tau_scale: float,
-    mu_prior: tuple[float, float],
+@st.cache_data(max_entries=64, show_spinner=False)
+def nuts_fit(
+    fit: str,
+    *data: tuple[float, ...],
     num_chains: int,
     draws: int,
     seed: int = 0,
+    label: str | None = None,
+    **settings,
 ) -> nuts.Fit:
-    """NUTS fit of the normal hierarchy (:func:`hbviz.nuts.fit_normal_hierarchy`)."""
-    # Says so while this session waits for another's compile or for the same fit (hbviz.nuts
-    # lets one thread trace at a time); emptied at the end, so a cache hit shows nothing.
-    note = st.empty()
-    priors = {"tau_prior": tau_prior, "tau_scale": tau_scale, "mu_prior": mu_prior}
-    try:
-        return nuts.fit_normal_hierarchy(
-            np.array(y),
-            np.array(sigma),
-            centered=centered,
-            **priors,
-            **_nuts_sizes(num_chains, draws, seed),
-            status=note.caption,
-        )
-    finally:
-        note.empty()
+    """``hbviz.nuts.<fit>(*data, **settings)``, ``fit`` the name of one of its fits (a name, as
+    Streamlit's cache key), ``draws`` per chain after as many warm-up steps, shown in the page.
 
-
-@st.cache_data(max_entries=48, show_spinner=False)
-def pooling_nuts_fit(
-    values: tuple[float, ...],
-    group: tuple[int, ...],
-    *,
-    regime: str,
-    centered: bool,
-    num_chains: int,
-    draws: int,
-    seed: int,
-) -> nuts.Fit:
-    """NUTS fit of one level of pooling (:func:`hbviz.nuts.fit_pooling`), ``draws`` per chain
-    after as many warm-up steps, with a progress bar in the page."""
-    # The bar lives inside the cached function (Streamlit replays its elements on a hit) and is
-    # emptied at the end, so a hit shows nothing and returns at once.
-    label = f"NUTS, {regime} pooling"
+    With a ``label``, a progress bar so named (the run goes in chunks to report it); without one,
+    a single run and a caption only while this session waits for another's compile or for the
+    same fit (hbviz.nuts lets one thread trace at a time). Both live inside the cached function
+    (Streamlit replays its elements on a hit) and are emptied at the end, so a hit shows nothing.
+    """
+    if fit not in NUTS_FITS:
+        raise ValueError(f"fit must be one of {NUTS_FITS}; got {fit!r}")
+    run = getattr(nuts, fit)
+    arrays = [np.array(values) for values in data]
+    sizes = {"num_chains": num_chains, "num_warmup": draws, "num_samples": draws, "seed": seed}
+    if label is None:
+        note = st.empty()
+        try:
+            return run(*arrays, **settings, **sizes, status=note.caption)
+        finally:
+            note.empty()
     bar = st.progress(0.0, text=f"{label}: starting (a new size compiles for a few seconds)")
     started = time.perf_counter()
 
@@ -125,12 +105,10 @@ def pooling_nuts_fit(
         bar.progress(min(fraction, 1.0), text=f"{label}: {fraction:.0%} ({seconds:.1f} s)")
 
     try:
-        return nuts.fit_pooling(
-            np.array(values),
-            np.array(group),
-            regime=regime,
-            centered=centered,
-            **_nuts_sizes(num_chains, draws, seed),
+        return run(
+            *arrays,
+            **settings,
+            **sizes,
             progress=progress,
             status=lambda message: bar.progress(0.0, text=f"{label}: {message}"),
         )
@@ -157,8 +135,14 @@ def nuts_forms_panel(
         for form, centered in (("centered", True), ("non-centered", False)):
             message = f"NUTS, {form} form: {num_chains} chains × {draws} draws…"
             with st.spinner(message, show_time=True):
-                fits[form] = normal_nuts_fit(
-                    y, sigma, centered=centered, num_chains=num_chains, draws=draws, **priors
+                fits[form] = nuts_fit(
+                    "fit_normal_hierarchy",
+                    y,
+                    sigma,
+                    centered=centered,
+                    num_chains=num_chains,
+                    draws=draws,
+                    **priors,
                 )
         exact = normal_posterior(y, sigma, draws=exact_draws, **priors)
     except ValueError as err:
@@ -255,24 +239,27 @@ def section(title: str, method: str) -> None:
     method_badge(method)
 
 
+# How each kind of computation is badged: icon, colour and what the badge's help says.
+_METHOD_BADGES = {
+    "exact": (
+        ":material/functions:",
+        "green",
+        "Closed form or exact draws from the posterior (grid + conjugate conditionals).",
+    ),
+    "MCMC": (
+        ":material/casino:",
+        "orange",
+        "NumPyro NUTS draws: approximate, check the diagnostics.",
+    ),
+}
+
+
 def method_badge(kind: str) -> None:
     """Say whether a panel is computed exactly or by MCMC."""
-    if kind == "exact":
-        st.badge(
-            "exact",
-            icon=":material/functions:",
-            color="green",
-            help="Closed form or exact draws from the posterior (grid + conjugate conditionals).",
-        )
-    elif kind == "MCMC":
-        st.badge(
-            "MCMC",
-            icon=":material/casino:",
-            color="orange",
-            help="NumPyro NUTS draws: approximate, check the diagnostics.",
-        )
-    else:
+    if kind not in _METHOD_BADGES:
         raise ValueError(f"kind must be 'exact' or 'MCMC'; got {kind!r}")
+    icon, color, help_text = _METHOD_BADGES[kind]
+    st.badge(kind, icon=icon, color=color, help=help_text)
 
 
 def nuts_diagnostics(

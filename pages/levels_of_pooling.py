@@ -96,7 +96,8 @@ WHY = {
 fits = {}
 try:
     for regime, centered in [("no", False), ("complete", False), ("partial", not noncentered)]:
-        fits[f"{regime} pooling"] = _ui.pooling_nuts_fit(
+        fits[f"{regime} pooling"] = _ui.nuts_fit(
+            "fit_pooling",
             values,
             _ui.as_tuple(codes),
             regime=regime,
@@ -104,6 +105,7 @@ try:
             num_chains=chains,
             draws=draws,
             seed=int(seed),
+            label=f"NUTS, {regime} pooling",
         )
 except ValueError as err:
     _ui.show_problem(err)
