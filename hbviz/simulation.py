@@ -61,6 +61,7 @@ __all__ = [
     "POPULATIONS",
     "ExampleDataSet",
     "beta_population",
+    "curve_taus",
     "example_counts",
     "example_estimates",
     "group_sizes",
@@ -380,6 +381,14 @@ def risk_curve(*, groups: int, sigma, taus, replications: int = 250, seed: int =
         keys, np.zeros_like(tau_arr), tau_arr, sigma, groups, **priors
     )
     return _curve_table(taus, squared_errors)
+
+
+def curve_taus(tau: float, *, scale: float, points: int) -> np.ndarray:
+    """``points`` true τ values from 0 to 3 ``scale`` (σ, or 1 on the log-odds scale), stretched
+    to hold ``tau`` with room to spare: the x axis of :func:`risk_curve`."""
+    tau = _per_replication(tau, "tau", 1, minimum=0.0)[0]
+    scale = _validate.positive_scalar(scale, "scale")
+    return np.linspace(0.0, max(3.0 * scale, 1.2 * tau), _validate.draw_count(points, "points"))
 
 
 def example_estimates(
