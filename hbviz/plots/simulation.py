@@ -51,7 +51,7 @@ def example_forest(
     reference_line(
         fig,
         complete_pooling,
-        name=f"complete pooling {complete_pooling:.3g}",
+        name=f"pooled estimate {complete_pooling:.3g}",
         span=(-0.5, len(truth) - 0.5),
     )
     apply_layout(fig, title=title, x_title=x_title, large_fonts=large_fonts)
