@@ -10,9 +10,11 @@ from pages import _ui
 PAGE = lecture.page("pages/simulation_lab.py")
 KINDS = {"estimates": "Estimates", "counts": "Counts"}
 POPULATIONS = {"beta": "Beta", "logit_normal": "logit-normal"}
-REPLICATIONS, R = (100, 250, 500, 1000, 2000, 5000), 1000  # R: the default
+REPLICATIONS = (100, 250, 500, 1000, 2000, 5000)
+# R's key and default, the curve's τ values and data sets per τ (counts cost ~10× estimates)
+SIZES = {"estimates": ("replications", 1000, 13, 250), "counts": ("r_counts", 250, 7, 100)}
 DEFAULTS = dict(kind="estimates", groups=PAGE.groups, mu=0.0, tau=5.0, sigma=10.0, seed=0)
-DEFAULTS["replications"] = R
+DEFAULTS |= {key: default for key, default, *_ in SIZES.values()}
 DEFAULTS |= dict(base_rate=0.15, tau_logit=0.5, smallest=10, largest=40, population="beta")
 SLIDERS = {  # label, lowest, highest, step; the lecture's value is in DEFAULTS
     "groups": ("Groups J", 3, 30, 1),
@@ -26,7 +28,6 @@ SLIDERS = {  # label, lowest, highest, step; the lecture's value is in DEFAULTS
 }
 BIND = {"bind": "query-params"}
 CHOICE = dict(BIND, required=True)
-CURVE = {"estimates": (13, 250), "counts": (7, 100)}  # τ values, data sets per τ
 TEXT = {  # unit of θ, the curve's x axis, what the three methods are
     "estimates": (
         "effect",
@@ -98,7 +99,8 @@ else:
     sb.caption(f"Group sizes, spread geometrically: {', '.join(map(str, sizes))}.")
 unit, tau_label, methods = TEXT[kind]
 sb.header("The simulation")
-replications = sb.select_slider("Data sets R", REPLICATIONS, value=R, key="replications", **BIND)
+r_key, default_r, points, per_tau = SIZES[kind]
+replications = sb.select_slider("Data sets R", REPLICATIONS, value=default_r, key=r_key, **BIND)
 seed = sb.number_input("Seed", 0, 1_000_000, 0, 1, key="seed", **BIND)
 
 _ui.section("1 · How far is each estimate from the truth?", "exact")
@@ -132,12 +134,11 @@ st.caption(
 )
 
 _ui.section("3 · As the truth's τ moves", "exact")
-points, per_tau = CURVE[kind]
 taus = simulation.curve_taus(tau, scale=sigma if kind == "estimates" else 1.0, points=points)
 curve = _ui.with_spinner(
     "Simulating every τ…", curve_of, taus=taus, replications=per_tau, seed=seed, **curve_args
 )
-_ui.plot(figs.risk_curve_plot, curve, tau=float(tau), x_title=tau_label, y_title=f"RMSE ({unit})")
+_ui.plot(figs.risk_curve_plot, curve, tau=float(tau), x_title=tau_label, y_title=f"RMSE of {unit}")
 st.caption(f"{per_tau} data sets per τ, the same ones at every τ, so the curves are smooth.")
 st.markdown(
     "**James–Stein's lesson.** With three or more groups, each group's own estimate (no pooling) "

@@ -10,7 +10,7 @@ from tests.conftest import array, figures
 
 PAGE = "pages/simulation_lab.py"
 # small R: the page's wiring is checked here; tests/test_simulation.py checks the numbers
-DEFAULT_QUERY = {"replications": "100"}
+DEFAULT_QUERY = {"replications": "100", "r_counts": "100"}
 
 
 def risk_table(at):
