@@ -14,7 +14,9 @@ the persistent compilation cache empty and warm), ``pages`` (bench/page_reruns.p
 page after a control moves, through ``streamlit.testing.v1.AppTest``), ``scaling``
 (bench/scaling.py: exact samplers for 10 to 100,000 groups: time, peak memory, growth exponent),
 ``browser`` (bench/browser.py: key press → charts redrawn in Chromium against a warm
-``streamlit run``, beside a bare Streamlit page, bench/anchor_app.py; first load of every page).
+``streamlit run``, beside a bare Streamlit page, bench/anchor_app.py; first load of every page),
+``simulation`` (bench/simulation.py: the simulation lab's R = 1000 data sets against a plain
+NumPy loop over them, and the page's warm rerun).
 Shared helpers (settings, timer, statistics, tables, child processes) are in bench/harness.py.
 The sections use hbviz's public API only.
 
@@ -57,6 +59,7 @@ BENCHES = {
     "pages": ("page_reruns", "bench_pages"),
     "scaling": ("scaling", "bench_scaling"),
     "browser": ("browser", "bench_browser"),
+    "simulation": ("simulation", "bench_simulation"),
 }
 SECTIONS = tuple(BENCHES)
 
@@ -73,6 +76,8 @@ def run_child_measurement(args: argparse.Namespace) -> None:
         section_function("nuts_refits", "child_mcmc")(args.repeats)
     elif args.child == "pages":
         section_function("page_reruns", "child_pages")(args.moves)
+    elif args.child == "simulation_page":
+        section_function("simulation", "child_page")(args.moves)
     elif args.child == "scale":
         child_scale = section_function("scaling", "child_scale")
         child_scale(args.model, args.groups, args.draws, args.repeats, args.measure)

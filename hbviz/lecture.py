@@ -81,6 +81,14 @@ PAGES: tuple[LecturePage, ...] = (
         groups=8,
     ),
     LecturePage(
+        "pages/simulation_lab.py",
+        "Simulation lab",
+        ":material/labs:",
+        "Beyond the lecture",
+        "Set the truth, simulate 1,000 data sets: why partial pooling wins (James–Stein).",
+        groups=8,
+    ),
+    LecturePage(
         "pages/your_data.py",
         "Your data",
         ":material/upload_file:",

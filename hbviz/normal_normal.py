@@ -150,10 +150,17 @@ def _quantile(levels, grid, density):
     return jnp.interp(levels, cdf, grid)
 
 
-def _tau_grid(y, sigma2, prior_code, tau_scale, mu_mean, mu_prec, prior_names):
-    """A τ grid fitted to where p(τ | y) has its mass, with the log density on it."""
+_GRID_SIZES = (_COARSE, _FINE_BULK, _FINE_TAIL)
+
+
+def _tau_grid(y, sigma2, prior_code, tau_scale, mu_mean, mu_prec, prior_names, sizes=_GRID_SIZES):
+    """A τ grid fitted to where p(τ | y) has its mass, with the log density on it.
+
+    ``sizes`` = (coarse, fine bulk, fine tail) points; smaller grids serve integrals over τ
+    (hbviz.simulation), the default serves smooth draws."""
+    n_coarse, n_bulk, n_tail = sizes
     ref = jnp.std(y) + jnp.sqrt(jnp.mean(sigma2))
-    coarse = jnp.concatenate([jnp.zeros(1), ref * jnp.geomspace(1e-6, 1e6, _COARSE - 1)])
+    coarse = jnp.concatenate([jnp.zeros(1), ref * jnp.geomspace(1e-6, 1e6, n_coarse - 1)])
     log_p = _mu_given_tau(coarse, y, sigma2, mu_mean, mu_prec)[2]
     log_p = log_p + _log_prior_tau(coarse, prior_code, tau_scale, prior_names)
     density = jnp.exp(log_p - log_p.max())
@@ -161,14 +168,16 @@ def _tau_grid(y, sigma2, prior_code, tau_scale, mu_mean, mu_prec, prior_names):
     # Keep τ = 0 in the grid whenever the mass reaches near it: the mode is often there.
     lo = jnp.where(lo < 0.05 * bulk, 0.0, lo)
     hi = jnp.maximum(hi, bulk * 1.01)
-    bulk_part = jnp.linspace(lo, bulk, _FINE_BULK, endpoint=False)
-    tail_part = jnp.geomspace(bulk, hi, _FINE_TAIL)
+    bulk_part = jnp.linspace(lo, bulk, n_bulk, endpoint=False)
+    tail_part = jnp.geomspace(bulk, hi, n_tail)
     return jnp.concatenate([bulk_part, tail_part])
 
 
-@partial(jax.jit, static_argnames=("prior_names",))
-def _tau_posterior(y, sigma2, prior_code, tau_scale, mu_mean, mu_prec, prior_names):
-    grid = _tau_grid(y, sigma2, prior_code, tau_scale, mu_mean, mu_prec, prior_names)
+@partial(jax.jit, static_argnames=("prior_names", "sizes"))
+def _tau_posterior(
+    y, sigma2, prior_code, tau_scale, mu_mean, mu_prec, prior_names, sizes=_GRID_SIZES
+):
+    grid = _tau_grid(y, sigma2, prior_code, tau_scale, mu_mean, mu_prec, prior_names, sizes)
     mu_hat, log_var_mu, log_lik = _mu_given_tau(grid, y, sigma2, mu_mean, mu_prec)
     log_p = log_lik + _log_prior_tau(grid, prior_code, tau_scale, prior_names)
     density = jnp.exp(log_p - log_p.max())

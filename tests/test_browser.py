@@ -29,6 +29,7 @@ from tests.browser import (
 pytestmark = pytest.mark.browser
 
 PAGES = ["home", "levels_of_pooling", "free_throws", "drug_trial", "eight_schools", "your_data"]
+PAGES += ["simulation_lab"]
 
 
 @pytest.fixture(scope="module")

@@ -22,6 +22,7 @@ from pages import _ui
 from tests.conftest import ROOT
 
 PAGES = ["home", "levels_of_pooling", "free_throws", "drug_trial", "eight_schools", "your_data"]
+PAGES += ["simulation_lab"]
 # your_data.py is being rewritten on another branch; it adopts the checked sidebar at the merge.
 # Levels of pooling always fits NUTS; a bad chains or draws value falls back to the lecture's
 # 2 chains × 1000 draws, so that fit runs once here (Streamlit caches it for every later run).
