@@ -30,6 +30,27 @@ def _require_shape(table: pd.DataFrame, columns: tuple[str, ...], min_groups: in
         )
 
 
+def _check_names(table: pd.DataFrame, group: str) -> None:
+    """Every row needs a non-empty name that no other row has (compared without surrounding
+    blanks, as they are shown)."""
+    seen: dict[str, int] = {}
+    for row, name in enumerate(table[group], start=1):
+        where = {"row": row, "column": group, "value": name}
+        if _validate.is_blank(name):
+            raise _problem(
+                f"row {row}, column {group!r}: the name is empty", expected="a name", **where
+            )
+        key = str(name).strip()
+        if key in seen:
+            raise _problem(
+                f"row {row}, column {group!r}: the name {key!r} is also used in row "
+                f"{seen[key]}; names must be unique",
+                expected="a name no other row has",
+                **where,
+            )
+        seen[key] = row
+
+
 def check_count_table(
     table: pd.DataFrame,
     *,
@@ -44,17 +65,10 @@ def check_count_table(
     0 ≤ successes ≤ trials and trials ≥ 1.
     """
     _require_shape(table, (group, successes, trials), min_groups)
+    _check_names(table, group)
     for i, (name, y, n) in enumerate(
         zip(table[group], table[successes], table[trials], strict=True), start=1
     ):
-        if _validate.is_blank(name):
-            raise _problem(
-                f"row {i}: {group!r} is empty; every row needs a name",
-                row=i,
-                column=group,
-                value=name,
-                expected="a group name",
-            )
         for column, value in ((successes, y), (trials, n)):
             try:
                 number = float(value)
@@ -85,16 +99,6 @@ def check_count_table(
                 value=y,
                 expected=f"at most {trials} ({n!r})",
             )
-    names = [str(name).strip() for name in table[group]]
-    duplicates = sorted({name for name in names if names.count(name) > 1})
-    if duplicates:
-        raise _problem(
-            f"{group!r} names must be distinct; repeated: {', '.join(duplicates)}",
-            row=names.index(duplicates[0]) + 1,
-            column=group,
-            value=duplicates[0],
-            expected="a name no other row has",
-        )
 
 
 def check_estimates(
@@ -111,21 +115,7 @@ def check_estimates(
     error greater than 0; there must be at least ``min_groups`` rows.
     """
     _require_shape(table, (group, estimate, std_error), min_groups)
-    seen: dict[str, int] = {}
-    for row, name in enumerate(table[group], start=1):
-        where = {"row": row, "column": group, "value": name}
-        if _validate.is_blank(name):
-            raise _problem(
-                f"row {row}, column {group!r}: the name is empty", expected="a name", **where
-            )
-        if str(name) in seen:
-            raise _problem(
-                f"row {row}, column {group!r}: the name {name!r} is also used in row "
-                f"{seen[str(name)]}; names must be unique",
-                expected="a name no other row has",
-                **where,
-            )
-        seen[str(name)] = row
+    _check_names(table, group)
     for column, must_be_positive in ((estimate, False), (std_error, True)):
         values = pd.to_numeric(table[column], errors="coerce").to_numpy(dtype=float)
         for row, value in enumerate(values, start=1):

@@ -99,12 +99,12 @@ def test_bad_index_and_bad_counts_are_named():
     ("rows", "message"),
     [
         ([("a", 1, 2)], "at least 2 rows"),
-        ([("a", 1, 2), ("", 1, 2)], "row 2: 'season' is empty"),
+        ([("a", 1, 2), ("", 1, 2)], "row 2, column 'season': the name is empty"),
         ([("a", 1, 2), ("b", 1.5, 2)], "row 2 \\(b\\): 'made' is 1.5"),
         ([("a", 1, 2), ("b", None, 2)], "row 2 \\(b\\): 'made'"),
         ([("a", 1, 2), ("b", 3, 2)], "cannot exceed"),
         ([("a", 0, 0), ("b", 1, 2)], "expected at least 1"),
-        ([("a", 1, 2), ("a", 1, 3)], "repeated: a"),
+        ([("a", 1, 2), ("a", 1, 3)], "the name 'a' is also used in row 1"),
     ],
 )
 def test_check_count_table_names_the_problem(rows, message):
