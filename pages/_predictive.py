@@ -311,8 +311,9 @@ def drug_trial_posterior_predictive(full, y: int, n: int) -> None:
     _ui.show_table(table, file_name="drug_trial_predictive.csv", key="predictive", formats=fmt)
     st.caption(
         "Rats with tumours ỹ. Again: the current experiment's own θ, from its posterior "
-        "Beta(α + y, β + n − y). New: a new θ̃ ~ Beta(α, β) from the population, so wider. Each "
-        "is a beta-binomial pmf averaged over the exact draws of (α, β): no simulation noise."
+        "Beta(α + y, β + n − y), which its own rats have pulled up. New: a new θ̃ ~ Beta(α, β) "
+        "from the population, centred on the historical rates. Each is a beta-binomial pmf "
+        "averaged over the exact draws of (α, β): no simulation noise."
     )
 
 
