@@ -353,12 +353,14 @@ def drug_trial_prior_predictive(historical_y, historical_n, observed_rates) -> N
             curves_label = "Beta(α, β), (α, β) from the cut hyperprior (40 draws)"
             _ui.plot(figs.beta_curves_plot, x, curves, curves_label=curves_label, fixed=fixed)
         with right:
-            _ui.plot(figs.rates_histogram, theta, observed_rates, key="prior-rates")
+            _ui.plot(figs.rates_histogram, theta, observed_rates, y_max=10.0, key="prior-rates")
         table = predictive.rate_summary(theta, observed_rates)
         fmt = {c: "%.3f" for c in table.columns if c != "observed rates inside"}
         _ui.show_table(table, file_name="drug_trial_prior_check.csv", key="prior", formats=fmt)
         st.caption(
-            "Right: the tumour rates θ of a group each prior implies (4,000 draws), and the 71 "
-            "observed rates y_j/n_j as ticks. Empirical Bayes is fitted to the historical rates "
-            "by matching their mean and sd (beta_binomial.moment_estimate), so it fits them."
+            "Left: 40 Beta(α, β) curves with (α, β) from the cut hyperprior; most hug 0 and 1. "
+            "Right: the tumour rates θ of a group each prior implies (4,000 draws; the cut "
+            "prior's bars at 0 and 1 run off the top), and the 71 observed rates y_j/n_j as "
+            "ticks. Empirical Bayes is fitted to the historical rates by matching their mean and "
+            "sd (beta_binomial.moment_estimate), so it fits them."
         )

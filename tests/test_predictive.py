@@ -342,8 +342,9 @@ def test_prior_figures_and_the_predictive_pmf():
     assert fig.layout.yaxis.range == (0, 5)
     with pytest.raises(ValueError, match="columns"):
         figs.beta_curves_plot(x[:-1], curves, curves_label="draws")
-    fig = figs.rates_histogram({"a": [0.1, 0.2], "b": [0.5]}, [0.0, 0.3])
+    fig = figs.rates_histogram({"a": [0.1, 0.2], "b": [0.5]}, [0.0, 0.3], y_max=8.0)
     assert [t.type for t in fig.data] == ["histogram", "histogram", "scatter"]
+    assert fig.layout.yaxis.range[1] == 8.0 and np.all(np.array(fig.data[-1].y) < 0)
     pmf = np.array([0.25, 0.5, 0.25])
     fig = figs.predictive_pmf_plot({"again": pmf}, observed_rate=0.5, observed_label="observed")
     bars = fig.data[0]

@@ -138,11 +138,13 @@ def rates_histogram(
     observed_label: str = "observed rates",
     x_title: str = "tumour rate θ",
     bins: int = 50,
+    y_max: float | None = None,
     title: str | None = None,
     large_fonts: bool = False,
 ) -> go.Figure:
     """Histograms (densities on [0, 1]) of the rates each prior implies, with the observed rates
-    marked as ticks under them."""
+    marked as ticks under the axis. ``y_max`` cuts the density axis, so that a prior piling its
+    mass at 0 or 1 does not flatten the others (the cut bars run off the top)."""
     fig = go.Figure()
     colors = (style.DRAWS, style.POPULATION, *style.GROUPS)
     for k, (name, draws) in enumerate(samples.items()):
@@ -158,10 +160,11 @@ def rates_histogram(
             )
         )
     rates = np.asarray(observed, dtype=float)
+    tick = -0.06 * (y_max if y_max is not None else 1.0)  # the ticks sit just under the axis
     fig.add_trace(
         go.Scatter(
             x=rates,
-            y=np.zeros(rates.size),
+            y=np.full(rates.size, tick),
             mode="markers",
             name=observed_label,
             marker={"color": OBSERVED, "symbol": "line-ns-open", "size": 16, "line": {"width": 2}},
@@ -173,6 +176,8 @@ def rates_histogram(
     )
     fig.update_layout(barmode="overlay", bargap=0)
     fig.update_xaxes(range=[-0.01, 1.01])
+    if y_max is not None:
+        fig.update_yaxes(range=[2 * tick, y_max])
     return fig
 
 
