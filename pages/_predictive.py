@@ -70,7 +70,9 @@ def free_throws_shrinkage(made, attempts, alpha, beta, hier, names: Sequence[str
         population_mean=pop,
         complete_pooling=complete,
         weight=attempts,
-        value_title=f"posterior mean of {'logit θ' if logit else 'θ'} (θ: probability of a make)",
+        value_title="posterior mean of "
+        + ("logit θ (θ: " if logit else "θ (")
+        + "probability of making a free throw)",
         population_label=f"population mean E({'log(α/β)' if logit else 'α/(α+β)'} | y)",
         key="shrinkage",
     )
@@ -94,7 +96,7 @@ def drug_trial_intervals(quantiles: pd.DataFrame, y, n, names: Sequence[str]) ->
     """BDA3 Fig. 5.4 on the chosen scale: the quantiles' ends transformed, not recomputed."""
     scale = scale_switch()
     logit = scale == "logit"
-    q = {level: scales.quantile(quantiles[level].to_numpy(), scale) for level in quantiles}
+    q = {level: scales.quantile(quantiles[level], scale) for level in ("2.5%", "50%", "97.5%")}
     _ui.plot(
         bb_figs.intervals_against_observed,
         scales.observed(y, n, scale),
