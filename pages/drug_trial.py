@@ -4,11 +4,12 @@ import streamlit as st
 
 from hbviz import beta_binomial, beta_comparisons, datasets, historical_controls, lecture, summaries
 from hbviz.plots import beta_binomial as plots
-from pages import _ui
+from pages import _predictive, _ui
 
 RATS = datasets.rat_tumor()
 HIST_Y, HIST_N = RATS["y"].to_numpy()[:-1], RATS["n"].to_numpy()[:-1]
 DEFAULTS = {"current_y": int(RATS["y"].iloc[-1]), "current_n": int(RATS["n"].iloc[-1])}
+DEFAULTS |= _predictive.DRUG_TRIAL_DEFAULTS
 DRAWS = lecture.page("pages/drug_trial.py").exact_draws
 
 _ui.page_intro(
@@ -132,20 +133,6 @@ st.subheader("All 71 experiments: posterior against observed rate")
 _ui.method_badge("exact")
 names = [f"experiment {j + 1}" for j in range(len(HIST_Y))] + ["current experiment"]
 quantiles = summaries.posterior_quantiles(full.theta, names)
-_ui.plot(
-    plots.intervals_against_observed,
-    all_y / all_n,
-    quantiles["50%"],
-    quantiles["2.5%"],
-    quantiles["97.5%"],
-    names,
-    successes=all_y,
-    trials=all_n,
-    highlight=len(names) - 1,
-    key="intervals",
-)
-st.caption(
-    "BDA3 Fig. 5.4: posterior medians and 95% intervals of every θ_j under full Bayes. Points "
-    "below the dashed 45° line were pulled down toward the population, points above it up; "
-    "experiments with the same observed rate are spread sideways; hover for each one's counts."
-)
+_predictive.drug_trial_intervals(quantiles, all_y, all_n, names)
+_predictive.drug_trial_posterior_predictive(full, y, n)
+_predictive.drug_trial_prior_predictive(HIST_Y, HIST_N, all_y / all_n)

@@ -6,13 +6,14 @@ import streamlit as st
 
 from hbviz import datasets, estimate_tables, lecture, normal_normal, priors, summaries, table_checks
 from hbviz.plots import eight_schools as figs
-from pages import _ui
+from pages import _predictive, _ui
 
 PAGE = lecture.page("pages/eight_schools.py")
 PRIORS = {name: priors.label(name) for name in priors.names("exact")}
 NUTS_DRAWS = (50, 100, 250, 500, 1000, 2000)
 DEFAULTS = dict(tau_prior="uniform", tau_scale=5.0, mu_on=False, mu_mean=0.0, mu_sd=5.0, tau=10.0)
 DEFAULTS |= dict(c=28.0, sigma_new=13.0, nuts=False, nuts_draws=PAGE.nuts_draws)
+DEFAULTS |= _predictive.SCHOOLS_DEFAULTS
 SLIDERS = {  # label, lowest, highest, step; the lecture's value is in DEFAULTS
     "tau_scale": (priors.scale_label("exact"), 0.5, 50.0, 0.5),
     "mu_mean": ("Prior mean of μ", -30.0, 30.0, 1.0),
@@ -168,6 +169,8 @@ with cols[1]:
         "θ̃ ~ N(μ, τ²), averaged over the posterior of (μ, τ): where a new school's true effect "
         "may lie. ỹ adds the measurement error σ_new: what its study would report."
     )
+_predictive.schools_posterior_predictive(names, y, post.theta, pred, UNIT)
+_predictive.schools_prior_predictive(names, y, sigma, settings, UNIT)
 
 _ui.section("7 · NUTS: centered against non-centered", "MCMC")
 sb.header("NUTS")

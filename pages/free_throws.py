@@ -7,10 +7,11 @@ import streamlit as st
 
 from hbviz import beta_comparisons, datasets, lecture, table_checks
 from hbviz.plots import beta_binomial as plots
-from pages import _ui
+from pages import _predictive, _ui
 
 SEASONS = datasets.free_throws()
 DEFAULTS = {"prior_alpha": 1.0, "prior_beta": 1.0, "this_season": SEASONS["season"].iloc[-1]}
+DEFAULTS |= _predictive.SCALE_DEFAULTS
 DRAWS = lecture.page("pages/free_throws.py").exact_draws
 
 _ui.page_intro(
@@ -131,24 +132,7 @@ with right:
 
 st.subheader("Shrinkage: independent → hierarchical posterior means")
 _ui.method_badge("exact")
-population = float(np.mean(hier.alpha / (hier.alpha + hier.beta)))
-_ui.plot(
-    plots.shrinkage_between_models,
-    independent["mean"].to_numpy(),
-    hier.theta.mean(axis=0),
-    names,
-    population_mean=population,
-    complete_pooling=float(made.sum() / attempts.sum()),
-    weight=attempts,
-    value_title="posterior mean of θ (probability of making a free throw)",
-    key="shrinkage",
-)
-st.caption(
-    f"Dashed line: the population mean E(α/(α+β) | y) = {population:.3f}; dotted: complete "
-    f"pooling, all seasons' makes over all attempts ({made.sum() / attempts.sum():.3f}). Seasons "
-    "with fewer attempts (smaller markers) have less evidence of their own and move further "
-    "toward it; the independent means use the sliders' prior."
-)
+_predictive.free_throws_shrinkage(made, attempts, alpha, beta, hier, names)
 _ui.download_posterior(
     hier,
     "free_throws_hierarchical.nc",

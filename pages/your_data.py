@@ -10,8 +10,7 @@ from hbviz import priors, upload
 from hbviz import your_data as yd
 from hbviz.plots import common
 from hbviz.plots import your_data as figs
-from hbviz.plots.style import POOLING_COLORS
-from pages import _ui
+from pages import _predictive, _ui
 
 EXAMPLES = {
     "counts": "Counts: baseball hits (Efron & Morris)",
@@ -25,6 +24,7 @@ SCALES = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)  # × the spread of the group esti
 SORTS = ("mean", "50%", "p_best", "mean_rank", "raw", "size", "sd", "group")
 DEFAULTS = dict(source="example", example="counts", tau_prior="half_normal", tau_scale=1.0)
 DEFAULTS |= dict(sort="mean", descending=True, pooled_sd=True, nuts=False, nuts_draws=yd.NUTS_DRAWS)
+DEFAULTS |= _predictive.SCALE_DEFAULTS
 BIND = {"bind": "query-params"}
 
 _ui.page_intro(
@@ -114,17 +114,7 @@ cols[1].metric(
 )
 cols[2].metric("Groups", f"{len(names):,}")
 cols[3].metric("Exact draws", f"{theta.shape[0]:,}")
-raw, pooled = g.table["raw"].to_numpy(), theta.mean(axis=0)
-population = dict(population_mean=res.population_mean, population_label=res.population_label)
-weight = dict(weight=g.table["size"].to_numpy(), weight_label=g.size_label)
-shrinkage = dict(complete_pooling=complete, value_title=unit, **population, **weight)
-_ui.plot(common.shrinkage_plot, raw, pooled, names, **shrinkage)
-st.caption(
-    "Partial pooling pulls each group toward the population mean (dashed), not toward the "
-    "complete-pooling estimate (dotted), which weights the groups by their precision alone."
-)
-shown = res.pooling[res.pooling["group"].isin(names[: figs.FOREST_ROWS])]
-_ui.plot(common.interval_plot, shown, series="series", colors=POOLING_COLORS, x_title=unit)
+_predictive.your_data_shrinkage(data, res, unit)
 if len(names) > figs.FOREST_ROWS:
     st.caption(
         f"The forest plots show the first {figs.FOREST_ROWS} of {len(names):,} groups (in table order below); the tables and downloads hold all of them."

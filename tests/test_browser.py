@@ -216,3 +216,25 @@ def test_server_memory_stays_bounded_through_every_nuts_size(page, monkeypatch):
     )
     print(f"server peak RSS after {len(urls)} visits: {peak:.0f} MB")
     assert peak < SERVER_PEAK_BOUND_MB
+
+
+def test_the_logit_switch_and_the_prior_predictive_panel(page, server):
+    """Drug trial: the scale switch redraws Fig. 5.4 on the logit scale and keeps it in the link;
+    the prior predictive check opens and draws its Beta curves and rates."""
+    open_page(page, server, "drug_trial")
+    axis_titles = "() => [...document.querySelectorAll('.g-xtitle')].map(t => t.textContent)"
+    assert not any("empirical logit" in t for t in page.evaluate(axis_titles))
+    switch = page.locator("[data-testid='stButtonGroup']").filter(has_text="logit")
+    rerun_after(page, lambda: switch.get_by_role("radio", name="logit").click())
+    assert_no_exception(page)
+    eventually(lambda: "scale=logit" in page.url, what="scale=logit in the URL")
+    eventually(
+        lambda: any("empirical logit" in t for t in page.evaluate(axis_titles)),
+        what="Fig. 5.4's axis on the logit scale",
+    )
+    panel = page.locator("[data-testid='stExpander']").filter(has_text="Prior predictive check")
+    panel.locator("summary").click()
+    charts = panel.locator("[data-testid='stPlotlyChart'] .main-svg")
+    eventually(lambda: charts.count() >= 2, what="the prior predictive figures drawn")
+    assert "improper" in panel.inner_text()
+    full_screenshot(page, SCREENSHOTS / "drug_trial_logit_prior_check.png")

@@ -58,7 +58,7 @@ def test_lecture_values_are_shown(app_page):
     assert table.loc["empirical Bayes", "mean"] == pytest.approx(0.2234, abs=5e-4)
     # pooling pulls 4/14 = 0.286 down toward the historical rates
     assert table.loc["full Bayes", "mean"] < 4 / 14 < table.loc["independent", "mean"] + 0.05
-    history, contour, current, intervals = figures(at)
+    history, contour, current, intervals, *_ = figures(at)
     assert [t["name"] for t in history["data"]] == [
         "70 historical rates",
         "fitted prior Beta(1.4, 8.6)",
@@ -106,3 +106,57 @@ def test_reset_restores_the_lecture_values(app_page):
     assert eb_update(at).endswith("→ Beta(1.4, 38.6)")
     at.button[0].click().run()
     assert eb_update(at).endswith("→ Beta(5.4, 18.6)")
+
+
+def predictive_table(at):
+    return next(df.value for df in at.dataframe if df.value.index.name == "predictive of ỹ")
+
+
+def test_predictive_of_the_current_and_a_new_experiment(app_page):
+    at = app_page(PAGE)
+    table = predictive_table(at)
+    assert list(table.index) == ["the current experiment again, n = 14", "a new experiment, ñ = 14"]
+    # E(ỹ) = n E(θ_71 | y): the current table's full-Bayes mean, within Monte Carlo error of the
+    # 4000 draws' mean (sd of θ_71 ≈ 0.08: 14 × 0.08/√4000 ≈ 0.02)
+    full_mean = current_table(at).loc["full Bayes", "mean"]
+    assert table.iloc[0]["mean"] == pytest.approx(14 * full_mean, abs=0.1)
+    # a new experiment: E(ỹ) = ñ E(α/(α+β) | y), the population mean the page shows (grid sum)
+    population = float(metrics(at)["E(α/(α+β) | y)"])
+    assert table.iloc[1]["mean"] == pytest.approx(14 * population, abs=0.1)
+    pmf = next(
+        f for f in figures(at) if any("observed y/n" in str(t.get("name")) for t in f["data"])
+    )
+    assert pmf["data"][-1]["name"] == f"observed y/n {4 / 14:.3f}"
+    at.number_input(key="n_new").set_value(100).run()
+    assert not at.exception
+    assert predictive_table(at).index[1] == "a new experiment, ñ = 100"
+
+
+def test_prior_predictive_cuts_the_improper_hyperprior(app_page):
+    at = app_page(PAGE)
+    table = next(df.value for df in at.dataframe if df.value.index.name == "prior")
+    assert list(table.index) == ["(α + β)^(−5/2), cut", "empirical Bayes Beta(1.4, 8.6)"]
+    extreme = table["Pr(θ < 0.01 or > 0.99)"]
+    # cut at log(α+β) ≥ −8 most draws have α + β < 0.14: U-shaped Betas, rates near 0 or 1
+    assert extreme.iloc[0] > 0.5 and extreme.iloc[1] < 0.05
+    assert any("improper" in m.value and "[-8, 25]" in m.value for m in at.markdown)
+    at.slider(key="log_size_min").set_value(2.0).run()
+    assert not at.exception
+    cut = next(df.value for df in at.dataframe if df.value.index.name == "prior")
+    assert cut["Pr(θ < 0.01 or > 0.99)"].iloc[0] < extreme.iloc[0] - 0.3
+
+
+def test_fig_5_4_on_the_logit_scale_transforms_the_quantiles(app_page, rats):
+    from hbviz import beta_binomial
+
+    at = app_page(PAGE, query={"scale": "logit"})
+    assert at.segmented_control(key="scale").value == "logit"
+    fig = next(f for f in figures(at) if f["data"][0]["name"].startswith("45°"))
+    historical = fig["data"][1]
+    post = beta_binomial.sample_posterior(*rats, draws=4000, seed=0)
+    medians = np.median(post.theta[:, :70], axis=0)
+    np.testing.assert_allclose(array(historical["y"]), np.log(medians / (1 - medians)))
+    assert "empirical logit" in fig["layout"]["xaxis"]["title"]["text"]
+    at.segmented_control(key="scale").set_value("probability").run()
+    fig = next(f for f in figures(at) if f["data"][0]["name"].startswith("45°"))
+    np.testing.assert_allclose(array(fig["data"][1]["y"]), medians)

@@ -171,3 +171,25 @@ def test_the_exact_posterior_is_offered_as_arviz_netcdf(page):
     at = page()
     labels = [button.proto.label for button in at.download_button]
     assert "Download the exact posterior draws (ArviZ NetCDF)" in labels
+
+
+def test_predictive_panels_mark_the_observed_schools(page, schools):
+    at = page()
+    y, _ = schools
+    names = list(datasets.eight_schools()["school"])
+    # posterior predictive: each school again and a new school, observed y_j marked
+    again = figure_with_trace(at, "ỹ_j | y")
+    np.testing.assert_allclose(array(trace(again, "observed y_j")["x"]), y)
+    shown = next(f.value for f in at.dataframe if "a new school" in f.value.index)
+    assert list(shown.index) == [*names, "a new school"]
+    widths = shown["ỹ 97.5%"] - shown["ỹ 2.5%"]
+    assert np.all(widths > shown["θ 97.5%"] - shown["θ 2.5%"])
+    # the prior predictive under the page's improper priors, cut at B: its spread follows B
+    assert figure_with_trace(at, "ỹ_j drawn from the prior")
+    assert any("τ uniform on (0, 100)" in m.value for m in at.markdown)
+    priors_table = table(at, "τ 50%")
+    assert priors_table.index[0] == "uniform (cut at B)"
+    at.slider(key="cutoff").set_value(300.0).run()
+    assert not at.exception
+    wider = table(at, "τ 50%")
+    assert wider.loc["uniform (cut at B)", "ỹ_j 97.5%"] > 2 * priors_table.iloc[0]["ỹ_j 97.5%"]

@@ -101,3 +101,18 @@ def test_seasons_without_a_miss_warn_that_the_hierarchy_is_improper(app_page):
     at = app_page(PAGE, query={"seasons": "season,made,attempts\nA,5,5\nB,3,3\n"})
     assert not at.exception
     assert any("improper" in w.value for w in at.warning)
+
+
+def test_the_shrinkage_plot_switches_to_the_logit_scale(app_page):
+    from scipy import special
+
+    at = app_page(PAGE, query={"scale": "logit"})
+    assert not at.exception
+    shrinkage = figures(at)[2]
+    independent, hierarchical = shrinkage["data"][1:3]
+    # E(logit θ) under each Beta(a, b) of LECTURE_TABLE: ψ(a) − ψ(b), not logit of the mean
+    a, b = np.array([26, 42, 94, 80]), np.array([22, 53, 84, 42])
+    np.testing.assert_allclose(array(independent["x"]), special.digamma(a) - special.digamma(b))
+    assert np.ptp(array(hierarchical["x"])) < np.ptp(array(independent["x"]))
+    assert "logit θ" in shrinkage["layout"]["xaxis"]["title"]["text"]
+    assert any("ψ(a) − ψ(b)" in c.value for c in at.caption)

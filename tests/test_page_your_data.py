@@ -13,7 +13,7 @@ import pytest
 
 from hbviz import beta_binomial, upload
 from hbviz.plots import your_data as figs
-from tests.conftest import figures, metric
+from tests.conftest import array, figures, metric
 
 PAGE = "pages/your_data.py"
 EXAMPLE_LABELS = {
@@ -42,6 +42,24 @@ def test_counts_example_matches_the_exact_sampler(page):
     names = {t.get("name") for f in figures(at) for t in f["data"]}
     assert {"no pooling", "complete pooling", "partial pooling", "Pr(best | y)"} <= names
     assert any(t["type"] == "contour" for f in figures(at) for t in f["data"])
+
+
+def test_counts_go_to_the_logit_scale_with_the_interval_ends_transformed(page):
+    from scipy import special
+
+    at = page(scale="logit")
+    data = upload.parse(upload.example("counts")).table
+    y, n = data["successes"].to_numpy(), data["trials"].to_numpy()
+    post = beta_binomial.sample_posterior(y, n, draws=4000, seed=0)
+    forest = next(
+        f for f in figures(at) if [t.get("name") for t in f["data"]][:1] == ["no pooling"]
+    )
+    partial = next(t for t in forest["data"] if t["name"] == "partial pooling")
+    np.testing.assert_allclose(
+        array(partial["x"]), special.logit(np.median(post.theta, axis=0)), rtol=1e-9
+    )
+    no = next(t for t in forest["data"] if t["name"] == "no pooling")
+    np.testing.assert_allclose(array(no["x"]), np.log((y + 0.5) / (n - y + 0.5)))
 
 
 @pytest.mark.parametrize("shape", ["estimates", "raw"])

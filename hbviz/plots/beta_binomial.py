@@ -156,19 +156,20 @@ def shrinkage_between_models(
     complete_pooling: float | None = None,
     weight_label: str = "attempts",
     value_title: str = "posterior mean of θ",
+    population_label: str = "population mean E(α/(α+β) | y)",
     large_fonts: bool = False,
 ) -> go.Figure:
     """``common.shrinkage_plot`` from the independent to the hierarchical posterior means.
 
-    ``population_mean`` is E(α/(α+β) | y); ``complete_pooling`` (Σy/Σn), when given, gets its own
-    line.
+    ``population_mean`` is E(α/(α+β) | y) (named ``population_label``: on the logit scale,
+    E(log(α/β) | y)); ``complete_pooling`` (Σy/Σn), when given, gets its own line.
     """
     return shrinkage_plot(
         independent,
         hierarchical,
         names,
         population_mean=population_mean,
-        population_label="population mean E(α/(α+β) | y)",
+        population_label=population_label,
         complete_pooling=complete_pooling,
         weight=weight,
         weight_label=weight_label,
@@ -407,6 +408,8 @@ def intervals_against_observed(
     highlight: int | None = None,
     jitter: float = 0.0025,
     interval_label: str = "95% posterior interval",
+    x_title: str = "observed rate y_j / n_j (ties spread sideways)",
+    y_title: str = "posterior θ_j (median and interval)",
     title: str | None = None,
     large_fonts: bool = False,
 ) -> go.Figure:
@@ -441,10 +444,11 @@ def intervals_against_observed(
     x = observed + spread_ties(observed, width=jitter)
     fig = go.Figure()
     top = float(max(np.max(upper), np.max(observed)))
+    bottom = min(0.0, float(np.min(lower)), float(np.min(observed)))  # < 0 on the logit scale
     fig.add_trace(
         go.Scatter(
-            x=[0, top],
-            y=[0, top],
+            x=[bottom, top],
+            y=[bottom, top],
             mode="lines",
             name="45° line: posterior = observed (no pooling)",
             line={"color": style.REFERENCE, "dash": "dash", "width": 1.5},
@@ -490,8 +494,8 @@ def intervals_against_observed(
     style.apply_layout(
         fig,
         title=title,
-        x_title="observed rate y_j / n_j (ties spread sideways)",
-        y_title="posterior θ_j (median and interval)",
+        x_title=x_title,
+        y_title=y_title,
         large_fonts=large_fonts,
         height=520,
     )
