@@ -6,7 +6,7 @@ import streamlit as st
 
 from hbviz import datasets, estimate_tables, lecture, normal_normal, priors, summaries, table_checks
 from hbviz.plots import eight_schools as figs
-from pages import _ui
+from pages import _code, _ui
 
 PAGE = lecture.page("pages/eight_schools.py")
 PRIORS = {name: priors.label(name) for name in priors.names("exact")}
@@ -189,6 +189,7 @@ if not run:
 proper = dict(tau_prior=pri.tau_prior, tau_scale=pri.tau_scale, mu_prior=pri.mu_prior)
 sizes = dict(num_chains=PAGE.nuts_chains, draws=n, exact_draws=PAGE.exact_draws)
 _ui.nuts_forms_panel(**estimates, names=names, priors=proper, **sizes)
+_code.nuts_forms_code(**estimates, names=names, priors=proper, **sizes)
 st.caption(
     "The centered form samples θ_j ~ N(μ, τ²) directly: at small τ the posterior narrows into a "
     "funnel whose neck NUTS cannot follow, so transitions diverge (red) and small τ is "

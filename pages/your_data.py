@@ -11,7 +11,7 @@ from hbviz import your_data as yd
 from hbviz.plots import common
 from hbviz.plots import your_data as figs
 from hbviz.plots.style import POOLING_COLORS
-from pages import _ui
+from pages import _code, _ui
 
 EXAMPLES = {
     "counts": "Counts: baseball hits (Efron & Morris)",
@@ -185,6 +185,7 @@ except ValueError as err:
     st.stop()
 st.markdown(chk.description + " " + res.priors.description)
 _ui.nuts_diagnostics(chk.fit, group_names=names)
+_code.your_data_code(data, res, chk, draws=n)
 st.caption(
     f"Largest gap in posterior sd between NUTS and exact, over the groups: {chk.largest_sd_gap:.0%}."
 )
