@@ -17,7 +17,7 @@ def show_script(script: scripts.Script, *, label: str = "") -> None:
         st.code(script.model_code, language="python")
         st.download_button(
             f"Download {script.file_name}",
-            script.text,
+            data=script.text,
             file_name=script.file_name,
             mime="text/x-python",
             key=f"script-{script.file_name}",

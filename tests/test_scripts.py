@@ -82,12 +82,19 @@ def prior_draws(model_name, options, model_args, seeds=(0, 1, 2)):
 ESTIMATES = [
     (regime, centered, prior)
     for prior in priors.names("estimates")
-    for regime, centered in (("no", False), ("complete", False), ("partial", True), ("partial", False))
+    for regime, centered in (
+        ("no", False),
+        ("complete", False),
+        ("partial", True),
+        ("partial", False),
+    )
 ]
 
 
 @pytest.mark.parametrize(("regime", "centered", "tau_prior"), ESTIMATES)
-def test_estimates_scripts_have_hbviz_models_log_density(fit_call, schools, regime, centered, tau_prior):
+def test_estimates_scripts_have_hbviz_models_log_density(
+    fit_call, schools, regime, centered, tau_prior
+):
     settings = dict(regime=regime, centered=centered, tau_prior=tau_prior, tau_scale=3.5)
     settings["mu_prior"] = (1.5, 7.0)
     call = fit_call("fit_normal_hierarchy", *schools, **settings)
@@ -98,7 +105,12 @@ def test_estimates_scripts_have_hbviz_models_log_density(fit_call, schools, regi
 RAW = [
     (regime, centered, prior)
     for prior in priors.names("raw")
-    for regime, centered in (("no", False), ("complete", False), ("partial", True), ("partial", False))
+    for regime, centered in (
+        ("no", False),
+        ("complete", False),
+        ("partial", True),
+        ("partial", False),
+    )
 ]
 
 
