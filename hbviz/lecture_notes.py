@@ -41,7 +41,7 @@ _FAR = 4.0
 # the central 68% of a normal: half its width is the sd
 _ONE_SD = stats.norm.cdf([-1.0, 1.0])
 
-Step = tuple[str, str]  # (sentence in Markdown, LaTeX)
+Step = tuple[str, str]  # (sentence in Markdown, or "" to go on from the step before; LaTeX)
 
 
 # --- drug trial: the method of moments (BDA3 §5.1) -------------------------------------------------
@@ -87,8 +87,11 @@ def moment_matching_steps(mm: MomentMatching) -> list[Step]:
     return [
         (
             f"The mean and sd of the {j} historical rates:",
-            rf"m = \frac{{1}}{{{j}}}\sum_{{j=1}}^{{{j}}} \frac{{y_j}}{{n_j}} = {mm.mean:.3f},"
-            rf"\qquad s = \sqrt{{\frac{{1}}{{{j - 1}}}\sum_{{j=1}}^{{{j}}} "
+            rf"m = \frac{{1}}{{{j}}}\sum_{{j=1}}^{{{j}}} \frac{{y_j}}{{n_j}} = {mm.mean:.3f}",
+        ),
+        (
+            "",
+            rf"s = \sqrt{{\frac{{1}}{{{j - 1}}}\sum_{{j=1}}^{{{j}}} "
             rf"\Big(\frac{{y_j}}{{n_j}} - m\Big)^2}} = {mm.sd:.3f}",
         ),
         (
@@ -98,7 +101,10 @@ def moment_matching_steps(mm: MomentMatching) -> list[Step]:
         ),
         (
             "and solve for α and β:",
-            rf"\alpha+\beta = \frac{{m(1-m)}}{{s^2}} - 1 = {mm.size:.2f}, \quad "
+            rf"\alpha+\beta = \frac{{m(1-m)}}{{s^2}} - 1 = {mm.size:.2f}",
+        ),
+        (
+            "",
             rf"\alpha = m(\alpha+\beta) = {mm.alpha:.2f}, \quad "
             rf"\beta = (1-m)(\alpha+\beta) = {mm.beta:.2f}",
         ),
@@ -210,16 +216,23 @@ def beta_binomial_steps(post: beta_binomial.BetaBinomialPosterior, y, n) -> list
             "On u = log(α/β), v = log(α + β) the density gains the Jacobian αβ and is smooth "
             "enough for a grid (BDA3 Fig. 5.3); hbviz draws (u, v) from that grid. Here its "
             "highest cell and the population mean are",
-            rf"p(u, v \mid y) \propto \alpha\beta\, p(\alpha, \beta \mid y): \quad "
-            rf"\text{{mode}}\ (u, v) \approx ({u:.2f},\ {v:.2f}), \quad "
+            rf"p(u, v \mid y) \propto \alpha\beta\, p(\alpha, \beta \mid y), \quad "
+            rf"\text{{mode}}\ (u, v) \approx ({u:.2f},\ {v:.2f})",
+        ),
+        (
+            "",
             rf"E\Big(\frac{{\alpha}}{{\alpha+\beta}} \,\Big|\, y\Big) = "
             rf"{hyper.loc['population_mean', 'mean']:.3f}",
         ),
         (
             f"**2. θ_j | α, β, y** is conjugate (BDA3 eq. 5.7); for the current experiment, "
             f"{y_last}/{n_last}, at the medians of α and β:",
-            rf"\theta_j \mid \alpha, \beta, y \sim \mathrm{{Beta}}(\alpha + y_j,\ "
-            rf"\beta + n_j - y_j) \;\to\; \mathrm{{Beta}}({a + y_last:.2f},\ "
+            r"\theta_j \mid \alpha, \beta, y \sim \mathrm{Beta}(\alpha + y_j,\ "
+            r"\beta + n_j - y_j)",
+        ),
+        (
+            "",
+            rf"\theta_{{{np.asarray(y).size}}} \mid \alpha, \beta, y \sim \mathrm{{Beta}}({a + y_last:.2f},\ "
             rf"{b + n_last - y_last:.2f})",
         ),
         (
@@ -321,15 +334,14 @@ def book_comparison(theta, names, *, book: pd.DataFrame | None = None, book_draw
     return pd.DataFrame(rows).set_index(["school", "level"])
 
 
-def book_table(comparison: pd.DataFrame) -> pd.DataFrame:
-    """:func:`book_comparison` as one row per school: for each level the exact value, the
-    book's, and the sd of a 200-draw estimate (``"97.5% exact"``, ``"97.5% book"``,
-    ``"97.5% sd(200)"``, …)."""
-    parts = {"exact": "exact", "book": "book", "sd_small": f"sd({BOOK_DRAWS})"}
-    wide = comparison[list(parts)].unstack("level")
-    columns = [(column, level) for level in BOOK_LEVELS for column in parts]
-    wide = wide[columns]
-    wide.columns = [f"{level} {parts[column]}" for column, level in columns]
+def book_table(comparison: pd.DataFrame, columns: Sequence[str] = ("exact", "book")):
+    """:func:`book_comparison` as one row per school and, for each level, its ``columns``
+    side by side (``"97.5% exact"``, ``"97.5% book"``, …; just ``"97.5%"`` for one column)."""
+    wide = comparison[list(columns)].unstack("level")
+    pairs = [(column, level) for level in BOOK_LEVELS for column in columns]
+    wide = wide[pairs]
+    one = len(columns) == 1
+    wide.columns = [level if one else f"{level} {column}" for column, level in pairs]
     order = list(dict.fromkeys(comparison.index.get_level_values("school")))
     return wide.loc[order]
 

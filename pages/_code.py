@@ -45,20 +45,19 @@ def nuts_forms_code(
 ) -> None:
     """The scripts of the centered and non-centered fits of ``_ui.nuts_forms_panel``, called with
     its arguments (``exact_draws`` sizes its exact comparison, not the fits)."""
-    for col, centered in zip(st.columns(2), (True, False), strict=True):
-        with col:
-            script = scripts.nuts_script(
-                "fit_normal_hierarchy",
-                y,
-                sigma,
-                centered=centered,
-                names=names,
-                num_chains=num_chains,
-                num_warmup=draws,
-                num_samples=draws,
-                **priors,
-            )
-            show_script(script, label=", centered" if centered else ", non-centered")
+    for centered in (True, False):  # one under the other: the code needs the page's width
+        script = scripts.nuts_script(
+            "fit_normal_hierarchy",
+            y,
+            sigma,
+            centered=centered,
+            names=names,
+            num_chains=num_chains,
+            num_warmup=draws,
+            num_samples=draws,
+            **priors,
+        )
+        show_script(script, label=", centered" if centered else ", non-centered")
 
 
 def your_data_code(data, exact, check, *, draws: int) -> None:

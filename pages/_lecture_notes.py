@@ -11,7 +11,8 @@ from pages import _ui
 
 def _steps(steps: list[tuple[str, str]]) -> None:
     for text, latex in steps:
-        st.markdown(text)
+        if text:
+            st.markdown(text)
         st.latex(latex)
 
 
@@ -48,11 +49,14 @@ def table_5_3(post, names, y, sigma, *, tau_prior, mu_prior, **_) -> None:
             st.info(reason + " Set them back (reset) to compare.")
             return
         comparison = lecture_notes.book_comparison(post.theta, names)
-        table = lecture_notes.book_table(comparison)
-        _ui.show_table(
-            table,
-            file_name="eight_schools_table_5_3_vs_book.csv",
-            key="table-5-3-book",
-            formats=dict.fromkeys(table.columns, "%.1f"),
-        )
+        for columns, what in ((("exact", "book"), "vs_book"), (("sd_small",), "sd_of_200_draws")):
+            if what != "vs_book":
+                st.caption(
+                    f"How far a {lecture_notes.BOOK_DRAWS}-draw estimate of each value strays: "
+                    "its sd, from order statistics of the exact posterior."
+                )
+            table = lecture_notes.book_table(comparison, columns)
+            fmt = dict.fromkeys(table.columns, "%.1f")
+            name = f"eight_schools_table_5_3_{what}.csv"
+            _ui.show_table(table, file_name=name, key=f"table-5-3-{what}", formats=fmt)
         st.markdown(lecture_notes.book_differences(comparison))

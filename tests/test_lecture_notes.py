@@ -101,6 +101,9 @@ def test_book_differences_single_out_fs_97_5_percent(schools):
     wide = lecture_notes.book_table(comparison)
     assert list(wide.index) == list("ABCDEFGH")
     assert wide.loc["F", "97.5% book"] == 28
+    sds = lecture_notes.book_table(comparison, ["sd_small"])
+    assert list(sds.columns) == list(lecture_notes.BOOK_LEVELS)
+    assert sds.loc["F", "97.5%"] == comparison.loc[("F", "97.5%"), "sd_small"]
 
 
 def test_book_comparison_applies_to_the_books_settings_only(schools):
