@@ -24,6 +24,7 @@ which Python reads back as that string and nothing else; numbers through ``repr(
 from __future__ import annotations
 
 import inspect
+import re
 import textwrap
 from collections.abc import Sequence
 from typing import NamedTuple
@@ -197,7 +198,7 @@ def _beta_binomial_source() -> str:
         inspect.getsource(f)
         for f in (models._stirling_tail, models.log_rising_factorial, models.BetaBinomial)
     ]
-    return "\n\n".join(p.strip() for p in parts)
+    return "\n\n\n".join(p.strip() for p in parts)
 
 
 def _effect(name: str, mean: str, centered: bool, indent: int) -> str:
@@ -222,23 +223,21 @@ tail effective sample sizes (n_eff, ess_tail) and rank-normalized R-hat (r_hat),
 import argparse
 
 import jax
-import jax.numpy as jnp
-import numpy as np
+{jnp}import numpy as np
 import numpyro
 import numpyro.distributions as dist
 import pandas as pd
 from arviz_stats.base import array_stats
-from jax.nn import log_sigmoid, sigmoid
-from jax.scipy.special import gammaln
-from numpyro.distributions import constraints
-from numpyro.infer import MCMC, NUTS
+{extra}from numpyro.infer import MCMC, NUTS
 
 jax.config.update("jax_enable_x64", True)  # hbviz computes in 64-bit floats
 
 # The data, as on the page
+# fmt: off
 DATA = {{
 {data}
 }}
+# fmt: on
 {names}
 # The sampler settings of the page
 NUM_CHAINS = {num_chains}
@@ -247,9 +246,9 @@ NUM_SAMPLES = {num_samples}
 SEED = {seed}
 MOMENTS_UNDEFINED = {moments_undefined}  # their posterior mean is infinite: no mean, no sd
 
+
 # The model, priors inline
 {model_code}
-
 
 def summary(samples):
     """One row per parameter (theta[0], theta[1], ...), the columns of hbviz's summary."""
@@ -265,9 +264,7 @@ def summary(samples):
             "5%": np.quantile(flat, 0.05, axis=0),
             "95%": np.quantile(flat, 0.95, axis=0),
             "n_eff": array_stats.ess(draws, chain_axis=0, draw_axis=1, method="bulk"),
-            "ess_tail": array_stats.ess(
-                draws, chain_axis=0, draw_axis=1, method="tail", prob=0.05
-            ),
+            "ess_tail": array_stats.ess(draws, chain_axis=0, draw_axis=1, method="tail", prob=0.05),
             "r_hat": array_stats.rhat(draws, chain_axis=0, draw_axis=1),
         }}
         for index in np.ndindex(draws.shape[2:]):
@@ -303,10 +300,45 @@ if __name__ == "__main__":
 '''
 
 
+# Imports only some models need: (line, the names it brings), in the order isort wants them.
+_OPTIONAL_IMPORTS = (
+    ("from jax.nn import {}", ("log_sigmoid", "sigmoid")),
+    ("from jax.scipy.special import {}", ("gammaln",)),
+    ("from numpyro.distributions import {}", ("constraints",)),
+)
+
+
+def _imports(code: str) -> dict[str, str]:
+    """The ``{jnp}`` and ``{extra}`` import lines of :data:`_TEMPLATE` that ``code`` uses."""
+    used = set(re.findall(r"\b\w+\b", code))
+    extra = ""
+    for line, names in _OPTIONAL_IMPORTS:
+        needed = [n for n in names if n in used]
+        if needed:
+            extra += line.format(", ".join(needed)) + "\n"
+    return {"jnp": "import jax.numpy as jnp\n" if "jnp" in used else "", "extra": extra}
+
+
 def _array_code(values: np.ndarray) -> str:
-    if values.dtype.kind in "iu":
-        return f"np.array({[int(v) for v in values]!r}, dtype=np.int64)"
-    return f"np.array({[float(v) for v in values]!r})"
+    """``np.array([...])`` of the values (full precision), wrapped within 100 columns."""
+    integer = values.dtype.kind in "iu"
+    items = ", ".join(repr(int(v) if integer else float(v)) for v in values)
+    dtype = ", dtype=np.int64" if integer else ""
+    if len(items) <= 60:
+        return f"np.array([{items}]{dtype})"
+    lines = textwrap.wrap(items, width=88, break_long_words=False, break_on_hyphens=False)
+    body = "\n".join(f"            {line}" for line in lines)
+    return f"np.array(\n        [\n{body}\n        ]{dtype}\n    )"
+
+
+def _literal(text: str) -> str:
+    """A Python literal of ``text``: its ``repr``, which reads back as exactly this string, in
+    double quotes when that needs no escaping (as ruff's formatter writes strings)."""
+    literal = repr(text)
+    if literal.startswith("'") and '"' not in text:
+        # repr chose single quotes, so ``text`` has no single quote either: nothing to escape
+        literal = f'"{literal[1:-1]}"'
+    return literal
 
 
 def _names_code(label: str, names: Sequence[str] | None) -> str:
@@ -314,7 +346,7 @@ def _names_code(label: str, names: Sequence[str] | None) -> str:
         return ""
     return (
         f"# {label}[0] is GROUP_NAMES[0], {label}[1] is GROUP_NAMES[1], …\n"
-        f"GROUP_NAMES = {[str(n) for n in names]!r}\n"
+        f"GROUP_NAMES = [{', '.join(_literal(str(n)) for n in names)}]\n"
     )
 
 
@@ -428,10 +460,11 @@ def nuts_script(
     text = _TEMPLATE.format(
         title=title or f"hbviz: {model_name.replace('_', ' ')}, fitted by NUTS",
         file_name=file_name,
-        data="\n".join(f"    {k!r}: {_array_code(v)}," for k, v in arrays.items()),
+        data="\n".join(f"    {_literal(k)}: {_array_code(v)}," for k, v in arrays.items()),
         names=_names_code(label, names),
-        moments_undefined=repr(undefined),
+        moments_undefined="(" + ", ".join(map(_literal, undefined)) + ")",
         model_code=model_code,
+        **_imports(model_code),
         after=textwrap.indent(textwrap.dedent(after).strip() + "\n", "    ") if after else "",
         **sizes,
     )

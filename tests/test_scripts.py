@@ -144,6 +144,54 @@ def test_beta_binomial_script_has_hbviz_models_log_density(fit_call, rats):
     assert_same_log_density(script, call, params)
 
 
+@pytest.mark.parametrize("example", ["counts_baseball", "estimates_bcg", "raw_chickwts"])
+def test_your_data_script_is_the_model_nuts_check_runs(fit_call, example):
+    data = upload.parse((ROOT / "data" / "examples" / f"{example}.csv").read_bytes())
+    exact = your_data.analyse(data)
+    with pytest.raises(_Captured) as caught:
+        your_data.nuts_check(data, exact=exact, draws=10)
+    call = caught.value.args
+    centered = call[0].endswith("_centered")
+    script = scripts.your_data_script(data, exact, centered=centered, draws=10)
+    if script.model == "counts_beta_binomial":
+        params = [{"log_alpha_over_beta": -1.2, "log_alpha_plus_beta": 4.0}]
+    else:
+        params = prior_draws(*call, seeds=(0,))
+    assert_same_log_density(script, call, params)
+
+
+def test_every_script_is_clean_python(tmp_path, schools, rats):
+    """What students download passes the project's own linter and formatter."""
+    demo = datasets.pooling_demo()
+    codes, _ = pd.factorize(demo["group"])
+    regimes = [("no", False), ("complete", False), ("partial", True), ("partial", False)]
+    made = [
+        scripts.nuts_script(
+            "fit_normal_hierarchy", *schools, regime=r, centered=c, names=list("ABCDEFGH")
+        )
+        for r, c in regimes
+    ]
+    made += [
+        scripts.nuts_script("fit_pooling", demo["value"], codes, regime=r, centered=c)
+        for r, c in regimes
+    ]
+    made += [
+        scripts.nuts_script("fit_binomial_hierarchy", *rats, hierarchy=h)
+        for h in ("beta", "logit_normal")
+    ]
+    for script in made:
+        (tmp_path / script.file_name).write_text(script.text, encoding="utf-8")
+    ruff = [sys.executable, "-m", "ruff"]
+    for command in (["check", "--select", "E,F,W,I,B,UP,SIM"], ["format", "--check"]):
+        done = subprocess.run(
+            [*ruff, *command, "--isolated", "--line-length", "100", str(tmp_path)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+
+
 def test_unknown_fit_setting_and_hostile_title_are_refused(schools):
     with pytest.raises(ValueError, match="fit_gaussian"):
         scripts.nuts_script("fit_gaussian", *schools)
