@@ -209,16 +209,17 @@ def beta_binomial_steps(post: beta_binomial.BetaBinomialPosterior, y, n) -> list
         (
             "**1. p(α, β | y)** (BDA3 eq. 5.8): the θ_j integrate out of the binomial "
             "likelihood in closed form, leaving Beta functions B:",
-            r"p(\alpha, \beta \mid y) \propto (\alpha + \beta)^{-5/2} \prod_{j=1}^{J} "
-            r"\frac{B(\alpha + y_j,\ \beta + n_j - y_j)}{B(\alpha, \beta)}",
+            r"p(\alpha, \beta \mid y) \propto p(\alpha, \beta) \prod_{j} "
+            r"\frac{B(\alpha + y_j, \beta + n_j - y_j)}{B(\alpha, \beta)}",
         ),
+        ("", r"p(\alpha, \beta) \propto (\alpha + \beta)^{-5/2}"),
         (
             "On u = log(α/β), v = log(α + β) the density gains the Jacobian αβ and is smooth "
             "enough for a grid (BDA3 Fig. 5.3); hbviz draws (u, v) from that grid. Here its "
             "highest cell and the population mean are",
-            rf"p(u, v \mid y) \propto \alpha\beta\, p(\alpha, \beta \mid y), \quad "
-            rf"\text{{mode}}\ (u, v) \approx ({u:.2f},\ {v:.2f})",
+            r"p(u, v \mid y) \propto \alpha\beta\, p(\alpha, \beta \mid y)",
         ),
+        ("", rf"\text{{mode}}\ (u, v) \approx ({u:.2f},\ {v:.2f})"),
         (
             "",
             rf"E\Big(\frac{{\alpha}}{{\alpha+\beta}} \,\Big|\, y\Big) = "

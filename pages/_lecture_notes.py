@@ -56,7 +56,7 @@ def table_5_3(post, names, y, sigma, *, tau_prior, mu_prior, **_) -> None:
                     "its sd, from order statistics of the exact posterior."
                 )
             table = lecture_notes.book_table(comparison, columns)
-            fmt = dict.fromkeys(table.columns, "%.1f")
+            fmt = {c: "%.0f" if c.endswith(" book") else "%.1f" for c in table.columns}
             name = f"eight_schools_table_5_3_{what}.csv"
             _ui.show_table(table, file_name=name, key=f"table-5-3-{what}", formats=fmt)
         st.markdown(lecture_notes.book_differences(comparison))
