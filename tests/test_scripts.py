@@ -304,6 +304,8 @@ def test_counts_script_runs_without_hbviz_and_reproduces_the_fit(tmp_path):
 
 
 # --- every NUTS page offers the code and the download ------------------------------------------
+# Checked inside the page tests that already run these pages with NUTS on (test_page_*.py), so
+# that no page fits NUTS once more for this alone.
 
 
 def offered_scripts(at) -> list[str]:
@@ -314,47 +316,36 @@ def offered_scripts(at) -> list[str]:
     ]
 
 
-def shown_code(at) -> list[str]:
-    return [c.value for c in at.code]
-
-
-def test_levels_of_pooling_offers_each_fits_code(app_page):
-    at = app_page("pages/levels_of_pooling.py", query={"chains": "2", "draws": "100"})
-    assert not at.exception
+def assert_levels_of_pooling_offers_each_fits_code(at, *, chains: int, draws: int) -> None:
+    """The page's default data and model, at ``chains`` × ``draws``."""
     assert offered_scripts(at) == [
         "raw_no_pooling.py",
         "raw_complete_pooling.py",
         "raw_partial_pooling_centered.py",
     ]
     values, codes = [10.0, 12.0, 9.0, 11.0, 8.0], [0, 0, 1, 1, 2]
-    expected = scripts.nuts_script(
-        "fit_pooling", values, codes, centered=True, num_chains=2, num_warmup=100, num_samples=100
-    )
-    assert shown_code(at)[2] == expected.model_code.rstrip()
+    sizes = dict(num_chains=chains, num_warmup=draws, num_samples=draws)
+    expected = scripts.nuts_script("fit_pooling", values, codes, centered=True, **sizes)
+    assert [c.value for c in at.code][2] == expected.model_code.rstrip()
 
 
-def test_eight_schools_nuts_panel_offers_both_forms_code(app_page):
-    at = app_page("pages/eight_schools.py", query={"nuts": "true", "nuts_draws": "50"})
-    assert not at.exception
+def assert_eight_schools_offers_both_forms_code(at) -> None:
+    """The NUTS panel at the page's default (improper) priors and their proper stand-ins."""
     assert offered_scripts(at) == [
         "estimates_partial_pooling_centered.py",
         "estimates_partial_pooling_noncentered.py",
     ]
-    # the page's proper stand-ins for its default (improper) priors, as the fits use them
     pri = estimate_tables.nuts_priors(tau_prior="uniform", tau_scale=5.0, mu_prior=None)
     tau = scripts.tau_prior_code(pri.tau_prior, pri.tau_scale)
-    codes = shown_code(at)
+    mu = ", ".join(repr(float(v)) for v in pri.mu_prior)
+    codes = [c.value for c in at.code]
     assert len(codes) == 2
     assert all(f'numpyro.sample("tau", {tau})' in code for code in codes)
-    mu = ", ".join(repr(float(v)) for v in pri.mu_prior)
     assert all(f"dist.Normal({mu})" in code for code in codes)
 
 
-def test_your_data_nuts_check_offers_its_code(app_page):
-    from tests.test_page_your_data import EXAMPLE_LABELS
-
-    query = {"example": EXAMPLE_LABELS["estimates"], "nuts": "true", "nuts_draws": "50"}
-    at = app_page("pages/your_data.py", query=query)
-    assert not at.exception
+def assert_your_data_offers_its_code(at, shape: str) -> None:
     (name,) = offered_scripts(at)
-    assert name.startswith("estimates_partial_pooling_")
+    assert name.startswith(
+        {"estimates": "estimates_partial_pooling_", "raw": "raw_partial_"}.get(shape, "counts_")
+    )
