@@ -4,7 +4,7 @@ import streamlit as st
 
 from hbviz import beta_binomial, beta_comparisons, datasets, historical_controls, lecture, summaries
 from hbviz.plots import beta_binomial as plots
-from pages import _predictive, _ui
+from pages import _lecture_notes, _predictive, _ui
 
 RATS = datasets.rat_tumor()
 HIST_Y, HIST_N = RATS["y"].to_numpy()[:-1], RATS["n"].to_numpy()[:-1]
@@ -58,6 +58,7 @@ with left:
     st.markdown(
         f"#### {beta_comparisons.beta_label(*prior)} → {beta_comparisons.beta_label(*eb_posterior)}"
     )
+    _lecture_notes.moment_equations(HIST_Y, HIST_N)
     cols = st.columns(2)
     cols[0].metric("posterior mean of θ", f"{eb_mean:.3f}")
     cols[1].metric("posterior sd of θ", f"{eb_sd:.3f}")
@@ -76,6 +77,7 @@ with left:
 with right:
     st.subheader("Full Bayes: the population parameters")
     _ui.method_badge("exact")
+    _lecture_notes.beta_binomial_steps(full, all_y, all_n)
     _ui.plot(
         plots.hyperparameter_contour,
         full.logit_mean,

@@ -6,7 +6,7 @@ import streamlit as st
 
 from hbviz import datasets, estimate_tables, lecture, normal_normal, priors, summaries, table_checks
 from hbviz.plots import eight_schools as figs
-from pages import _predictive, _ui
+from pages import _code, _lecture_notes, _predictive, _ui
 
 PAGE = lecture.page("pages/eight_schools.py")
 PRIORS = {name: priors.label(name) for name in priors.names("exact")}
@@ -118,6 +118,7 @@ st.caption(
     f"BDA3 Fig. 5.5. Median of τ {med:.1f}, 95% interval {lo:.1f} to {hi:.1f}: τ near 0 "
     "(complete pooling) is plausible, but so are values large enough to matter."
 )
+_lecture_notes.normal_steps(y, sigma, tau, post, names, **settings)
 
 _ui.section(f"3 · Shrinkage given τ = {tau:g}", "exact")
 grid = np.linspace(0.0, tau_max, 301)
@@ -143,6 +144,7 @@ with cols[0]:
     table(quantiles, "quantiles", 1)
 with cols[1]:
     _ui.plot(figs.quantile_forest, quantiles.iloc[:-1], x_title=UNIT)
+_lecture_notes.table_5_3(post, names, y, sigma, **settings)
 
 _ui.section("5 · Which school is best?", "exact")
 sb.header("Questions")
@@ -192,6 +194,7 @@ if not run:
 proper = dict(tau_prior=pri.tau_prior, tau_scale=pri.tau_scale, mu_prior=pri.mu_prior)
 sizes = dict(num_chains=PAGE.nuts_chains, draws=n, exact_draws=PAGE.exact_draws)
 _ui.nuts_forms_panel(**estimates, names=names, priors=proper, **sizes)
+_code.nuts_forms_code(**estimates, names=names, priors=proper, **sizes)
 st.caption(
     "The centered form samples θ_j ~ N(μ, τ²) directly: at small τ the posterior narrows into a "
     "funnel whose neck NUTS cannot follow, so transitions diverge (red) and small τ is "

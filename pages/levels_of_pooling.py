@@ -4,7 +4,7 @@ import streamlit as st
 
 from hbviz import datasets, lecture, pooling
 from hbviz.plots import pooling as figs
-from pages import _ui
+from pages import _code, _ui
 
 PAGE = lecture.page("pages/levels_of_pooling.py")
 DEFAULTS = {"chains": PAGE.nuts_chains, "draws": PAGE.nuts_draws, "seed": 0, "noncentered": False}
@@ -149,5 +149,16 @@ for name, fit in fits.items():
             formats=FORMATS,
         )
         st.caption(INDEX_NOTES[name])
+    _code.nuts_code(
+        "fit_pooling",
+        values,
+        _ui.as_tuple(codes),
+        regime=name.split()[0],
+        centered=name == "partial pooling" and not noncentered,
+        names=names if name == "partial pooling" else None,
+        num_chains=chains,
+        draws=draws,
+        seed=int(seed),
+    )
     if name in WHY:
         st.markdown(WHY[name])

@@ -10,7 +10,7 @@ from hbviz import priors, upload
 from hbviz import your_data as yd
 from hbviz.plots import common
 from hbviz.plots import your_data as figs
-from pages import _predictive, _ui
+from pages import _code, _predictive, _ui
 
 EXAMPLES = {
     "counts": "Counts: baseball hits (Efron & Morris)",
@@ -175,6 +175,7 @@ except ValueError as err:
     st.stop()
 st.markdown(chk.description + " " + res.priors.description)
 _ui.nuts_diagnostics(chk.fit, group_names=names)
+_code.your_data_code(data, res, chk, draws=n)
 st.caption(
     f"Largest gap in posterior sd between NUTS and exact, over the groups: {chk.largest_sd_gap:.0%}."
 )

@@ -11,6 +11,7 @@ import pytest
 
 from hbviz import datasets, normal_normal, summaries
 from tests.conftest import array, figures, metric
+from tests.test_scripts import assert_eight_schools_offers_both_forms_code
 
 PAGE = "pages/eight_schools.py"
 DRAWS = 10_000  # the page's number of exact draws
@@ -156,6 +157,7 @@ def test_reset_puts_the_lecture_values_back(page):
 def test_nuts_panel_compares_both_forms_with_the_exact_posterior(page):
     at = page(nuts="true", nuts_draws="50")
     assert [m.label for m in at.metric].count("divergences") == 2
+    assert_eight_schools_offers_both_forms_code(at)
     comparison = figure_with_trace(at, "exact p(τ | y)")
     assert [t["name"] for t in comparison["data"]] == [
         "NUTS, centered",

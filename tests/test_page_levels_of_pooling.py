@@ -12,6 +12,7 @@ import pytest
 
 from hbviz.nuts import SUMMARY_COLUMNS
 from tests.conftest import array
+from tests.test_scripts import assert_levels_of_pooling_offers_each_fits_code
 
 PAGE = "pages/levels_of_pooling.py"
 SMALL = {"chains": "2", "draws": "100"}
@@ -31,6 +32,7 @@ def divergences(at):
 
 def test_page_shows_three_summaries_divergences_and_the_estimates_plot(page):
     at = page()
+    assert_levels_of_pooling_offers_each_fits_code(at, chains=2, draws=100)
     no, complete, partial = summary_tables(at)
     assert [f"mu[{i}]" for i in range(5)] == list(no.index[:5])
     assert set(complete.index) == {"mu", "sigma"}

@@ -14,6 +14,7 @@ import pytest
 from hbviz import beta_binomial, upload
 from hbviz.plots import your_data as figs
 from tests.conftest import array, figures, metric
+from tests.test_scripts import assert_your_data_offers_its_code
 
 PAGE = "pages/your_data.py"
 EXAMPLE_LABELS = {
@@ -151,6 +152,7 @@ def test_columns_chosen_by_hand(page):
 def test_nuts_check_runs_and_reports_diagnostics(page):
     at = page(example=EXAMPLE_LABELS["estimates"], nuts="true", nuts_draws="50")
     assert metric(at, "divergences") is not None
+    assert_your_data_offers_its_code(at, "estimates")
     names = {t.get("name") for f in figures(at) for t in f["data"]}
     assert {"exact", "NUTS"} <= names
     assert any("half-normal(scale" in m.value for m in at.markdown)  # the shared prior, stated
