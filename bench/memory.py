@@ -19,6 +19,7 @@ persistent cache first (a cold cache measures compile time, not memory).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import os
@@ -129,7 +130,7 @@ def measure_steps() -> None:
 
     report("import hbviz (jax, numpyro, pandas)")
     for name, call in warmup._steps():
-        with nuts.keep_compiled():
+        with nuts.keep_compiled() if warmup.keeps(name) else contextlib.nullcontext():
             call()
         report(f"warm-up: {name}", programs=len(nuts._PROGRAMS))
     demo = datasets.pooling_demo()
