@@ -7,18 +7,23 @@
     # new Levels-of-pooling sizes (compiles and evictions): RSS and peak (VmHWM) after each
     python bench/memory.py steps
 
+    # one NUTS program's memory by stage (trace, lower, compile, run), compiled for real into an
+    # empty persistent cache, then loaded back from it: growth and transient peak of each stage
+    python bench/memory.py stages
+
     # a real `streamlit run` server (warm-up on), one scripted Chromium session that visits every
     # page and every value of every chains/draws control; prints the server's peak RSS (VmHWM),
     # its RSS at the end, and the growth per visit once the warm-up's programs are in
     python bench/memory.py server
 
-Both print one JSON object per measurement. Set ``HBVIZ_JAX_CACHE_DIR`` to the shared
+Each prints one JSON object per measurement. Set ``HBVIZ_JAX_CACHE_DIR`` to the shared
 persistent cache first (a cold cache measures compile time, not memory).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import os
@@ -129,7 +134,7 @@ def measure_steps() -> None:
 
     report("import hbviz (jax, numpyro, pandas)")
     for name, call in warmup._steps():
-        with nuts.keep_compiled():
+        with nuts.keep_compiled() if warmup.keeps(name) else contextlib.nullcontext():
             call()
         report(f"warm-up: {name}", programs=len(nuts._PROGRAMS))
     demo = datasets.pooling_demo()
@@ -156,6 +161,63 @@ def measure_steps() -> None:
     gc.collect()
     _concurrency._release_freed_memory()
     report("after jax.clear_caches()", programs=len(nuts._PROGRAMS))
+
+
+def reset_peak() -> None:
+    """Reset this process's VmHWM to its current RSS (Linux: ``echo 5 > /proc/PID/clear_refs``)."""
+    Path("/proc/self/clear_refs").write_text("5")
+
+
+def measure_stages() -> None:
+    """Growth and transient peak of each stage of one program: the Eight schools NUTS run
+    (2 chains × 1000, non-centered), compiled for real into an empty persistent cache, then,
+    dropped, loaded back from that cache."""
+    import tempfile
+
+    os.environ["HBVIZ_JAX_CACHE_DIR"] = tempfile.mkdtemp(prefix="hbviz-jax-cache-")
+    import jax
+    import numpy as np
+
+    from hbviz import _concurrency, datasets, nuts
+
+    schools = datasets.eight_schools()
+    y, sigma = schools["y"].to_numpy(float), schools["sigma"].to_numpy(float)
+    nuts.fit_normal_hierarchy(y, sigma, num_chains=1, num_warmup=20, num_samples=20)  # start-up
+    static = {
+        "model_name": "estimates_partial_pooling_noncentered",
+        "options": (("tau_prior", "half_cauchy"),),
+        "num_chains": 2,
+        "num_warmup": 1000,
+        "num_samples": 1000,
+    }
+    args = (jax.random.PRNGKey(0), (sigma, np.float64(0), np.float64(5), np.float64(5), y))
+
+    def stage(name: str, call):
+        gc.collect()
+        _concurrency._release_freed_memory()
+        before = rss_mb()
+        reset_peak()
+        result = call()
+        after, peak = rss_mb(), status_kb("self", "VmHWM") / 1024
+        gc.collect()
+        _concurrency._release_freed_memory()
+        row = {"stage": name, "transient_peak_mb": round(peak - before, 1)}
+        row["growth_mb_after_trim"] = round(rss_mb() - before, 1)
+        row["growth_mb_before_trim"] = round(after - before, 1)
+        print(json.dumps(row), flush=True)
+        return result
+
+    for source in ("real compile (empty persistent cache)", "load from the persistent cache"):
+        start = stage(f"{source}: start", rss_mb)
+        jitted = _concurrency._fresh_jit(nuts._run, static)
+        traced = stage(f"{source}: trace", lambda f=jitted: f.trace(*args))
+        lowered = stage(f"{source}: lower", traced.lower)
+        program = stage(f"{source}: compile", lowered.compile)
+        del traced, lowered
+        stage(f"{source}: run", lambda p=program: jax.block_until_ready(p(*args)))
+        del program, jitted
+        left = stage(f"{source}: program dropped", rss_mb) - start
+        print(json.dumps({"left_behind_by_the_cycle_mb": round(left, 1)}), flush=True)
 
 
 # --- a real server -------------------------------------------------------------------------------
@@ -274,6 +336,7 @@ def main() -> None:
     programs = sub.add_parser("programs", help="RSS per compiled NUTS program, in this process")
     programs.add_argument("--count", type=int, default=12)
     sub.add_parser("steps", help="RSS and peak after each step of one process's life")
+    sub.add_parser("stages", help="one NUTS program's memory by stage, compiled and loaded")
     server = sub.add_parser("server", help="a real server's peak RSS after a scripted session")
     server.add_argument("--timeout", type=float, default=600, help="seconds per page run")
     server.add_argument(
@@ -284,6 +347,8 @@ def main() -> None:
         measure_programs(args.count)
     elif args.what == "steps":
         measure_steps()
+    elif args.what == "stages":
+        measure_stages()
     else:
         measure_server(args.timeout, args.short)
 

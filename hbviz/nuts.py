@@ -195,12 +195,15 @@ def runner_cache_size() -> int:
     return len(_PROGRAMS)
 
 
-# A compiled NUTS program holds 35–40 MB of the process's memory (`python bench/memory.py steps`);
-# the lecture's sizes (kept, see keep_compiled: 8 programs) hold ~285 MB of a server's ~1 GB
-# resident (`python bench/memory.py server`, docs/DEPLOYMENT.md). Two others on top: a fit holds the
-# programs it runs until it ends, so an evicted program is never compiled twice within one fit,
-# and a size asked for again after eviction compiles from JAX's persistent cache (seconds) while
-# st.cache_data keeps the fits' results. Each program more costs ~40 MB of the server's peak.
+# A compiled NUTS program holds 35–60 MB of the process's memory however it was obtained (a real
+# compile or a load from JAX's persistent cache; it grows with the program's ~16 000 HLO
+# instructions, not with the draw count: `python bench/memory.py steps`). The warm-up keeps the
+# Levels-of-pooling page's 6 (~170 MB, see hbviz.warmup.keeps). Two others on top, so that a
+# two-program fit (Eight schools' two forms, a chunked run's start and advance) refits without
+# loading again: a fit holds the programs it runs until it ends, so an evicted program is never
+# compiled twice within one fit, and a size asked for again after eviction loads from the
+# persistent cache (seconds) while st.cache_data keeps the fits' results. Each program more costs
+# ~45 MB of the server's peak (docs/DEPLOYMENT.md, Memory).
 MAX_PROGRAMS = int(os.environ.get("HBVIZ_MAX_PROGRAMS", "2"))
 _PROGRAMS = _concurrency.ProgramCache(MAX_PROGRAMS)
 _SHARED_FITS = _concurrency.SharedCalls()

@@ -5,9 +5,11 @@ an exact sampler and several seconds for each NUTS model, even with JAX's persis
 (tracing is not cached). :func:`start_in_background` runs the calls that the lecture pages make
 first, on their default data, in a daemon thread, once per process; app.py starts it on the
 server's first request, so the pages a class opens next are already compiled. The NUTS programs
-it compiles are kept for the life of the process (:func:`hbviz.nuts.keep_compiled`), while other
-sizes that users ask for are evicted least-recently-used. A page asking for a fit while the
-warm-up compiles waits for the compile (NumPyro tracing takes turns, see
+of the page that fits NUTS as it opens (Levels of pooling) are kept for the life of the process
+(:func:`hbviz.nuts.keep_compiled`); Eight schools fits NUTS only behind a toggle (off by default),
+so its two programs are compiled (into JAX's persistent cache too) but left to the
+least-recently-used table with every other size users ask for (see :func:`keeps`). A page asking
+for a fit while the warm-up compiles waits for the compile (NumPyro tracing takes turns, see
 :mod:`hbviz._concurrency`); asking for the very same fit shares the warm-up's run.
 
 Set ``HBVIZ_WARM_UP=0`` to switch it off (the test suite does, to keep its timings its own).
@@ -19,6 +21,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 
 from hbviz import beta_binomial, datasets, lecture, normal_normal, nuts
 
@@ -91,6 +94,17 @@ def _steps() -> list[tuple[str, Callable[[], object]]]:
     return steps
 
 
+# A kept NUTS program holds 35-60 MB for the life of the process (`python bench/memory.py steps`);
+# the Eight schools pair, kept too, put a server's peak over 1 GB (docs/DEPLOYMENT.md, Memory).
+_KEPT = ("levels of pooling, NUTS",)
+
+
+def keeps(name: str) -> bool:
+    """Whether the warm-up step ``name`` keeps the NUTS programs it compiles for the life of the
+    process (those of a page that fits NUTS as it opens), rather than leaving them to be evicted."""
+    return name.startswith(_KEPT)
+
+
 def step_names() -> list[str]:
     return [name for name, _ in _steps()]
 
@@ -107,7 +121,7 @@ def warm_up(*, only: Callable[[str], bool] | None = None) -> dict[str, float]:
             continue
         start = time.perf_counter()
         try:
-            with nuts.keep_compiled():
+            with nuts.keep_compiled() if keeps(name) else nullcontext():
                 call()
         except Exception:  # best effort: a failing step must not stop the others
             seconds[name] = float("nan")
@@ -130,4 +144,4 @@ def start_in_background() -> threading.Thread | None:
     return thread
 
 
-__all__ = ["start_in_background", "step_names", "warm_up"]
+__all__ = ["keeps", "start_in_background", "step_names", "warm_up"]

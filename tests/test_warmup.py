@@ -42,9 +42,23 @@ def test_the_programs_it_compiles_are_kept(monkeypatch):
     monkeypatch.setattr(nuts, "_PROGRAMS", cache)
     y, sigma = warmup._eight_schools()
     sizes = dict(num_chains=1, num_warmup=17, num_samples=17)
-    step = ("eight schools, NUTS tiny", lambda: nuts.fit_normal_hierarchy(y, sigma, **sizes))
-    monkeypatch.setattr(warmup, "_steps", lambda: [step])
-    assert math.isfinite(warmup.warm_up()["eight schools, NUTS tiny"])
+    kept = ("levels of pooling, NUTS tiny", lambda: nuts.fit_normal_hierarchy(y, sigma, **sizes))
+    monkeypatch.setattr(warmup, "_steps", lambda: [kept])
+    assert math.isfinite(warmup.warm_up()["levels of pooling, NUTS tiny"])
     assert cache.kept() == 1
     nuts.fit_normal_hierarchy(y, sigma, centered=True, **sizes)  # a page's fit: not kept
     assert len(cache) == 2 and cache.kept() == 1
+    # a step of a page that fits NUTS only behind a toggle compiles, but is left to the LRU table
+    compiles = cache.compiles
+    other = dict(sizes, num_warmup=18)
+    toggled = ("eight schools, NUTS tiny", lambda: nuts.fit_normal_hierarchy(y, sigma, **other))
+    monkeypatch.setattr(warmup, "_steps", lambda: [toggled])
+    assert math.isfinite(warmup.warm_up()["eight schools, NUTS tiny"])
+    assert cache.compiles == compiles + 1 and cache.kept() == 1
+
+
+def test_only_the_page_that_fits_nuts_as_it_opens_keeps_its_programs():
+    nuts_steps = [name for name in warmup.step_names() if "NUTS" in name]
+    assert {name for name in nuts_steps if warmup.keeps(name)} == {
+        f"levels of pooling, NUTS {regime}" for regime in ("no", "complete", "partial")
+    }
