@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from contextlib import nullcontext
 
-from hbviz import beta_binomial, datasets, lecture, normal_normal, nuts
+from hbviz import beta_binomial, datasets, lecture, normal_normal, nuts, predictive, simulation
 
 
 def _eight_schools():
@@ -42,6 +42,7 @@ def _steps() -> list[tuple[str, Callable[[], object]]]:
     schools, home = lecture.page("pages/eight_schools.py"), lecture.page("pages/home.py")
     drug, free = lecture.page("pages/drug_trial.py"), lecture.page("pages/free_throws.py")
     levels = lecture.page("pages/levels_of_pooling.py")
+    lab = lecture.page("pages/simulation_lab.py")
     steps = [
         (
             "eight schools, exact",
@@ -58,6 +59,14 @@ def _steps() -> list[tuple[str, Callable[[], object]]]:
                 throws["made"], throws["attempts"], draws=free.exact_draws
             ),
         ),
+        # one batch of data sets compiles the program every replication count runs in batches
+        (
+            "simulation lab, exact",
+            lambda: simulation.pooling_risk(
+                groups=lab.groups, mu=0.0, tau=5.0, sigma=10.0, replications=1, seed=0
+            ),
+        ),
+        ("eight schools, prior predictive", lambda: predictive.normal_prior_predictive(sigma)),
     ]
     for centered in (False, True):
         steps.append(
