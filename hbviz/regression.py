@@ -51,6 +51,7 @@ __all__ = [
     "analyse",
     "blup",
     "chosen_groups",
+    "draws_for",
     "fit",
     "group_table",
     "line_table",
@@ -67,10 +68,11 @@ REGIMES = ("complete", "no", "partial")
 INTERCEPT_SD = 2.5
 SLOPE_SD = 2.5
 LKJ_CONCENTRATION = 2.0
-# Draws per chain (and as many warm-up steps) of the page's fits: 4 × (500 + 500) refits 1,000
-# observations in 85 groups in about a second on 2 cores (bench/regression.py) and passes R̂ and
-# ESS on the shipped example.
+# Draws per chain (and as many warm-up steps) of the page's fits: 4 × (500 + 500) passes R̂ and
+# ESS on the shipped example with a common slope; the varying slopes' τ_b, near 0 there, needs
+# 4 × (1000 + 1000) for a bulk ESS ≥ 400 (at 500 it fell to 350–450). Timings: bench/regression.py.
 DRAWS = 500
+SLOPES_DRAWS = 1000
 # Past this many observations a fit reports progress (a bar and the time left in the page).
 PROGRESS_ROWS = 3000
 QUANTILES = (0.025, 0.5, 0.975)
@@ -274,6 +276,11 @@ def priors(rd: RegressionData, *, tau_scale: float = 1.0) -> Priors:
 # --- the fits ------------------------------------------------------------------------------------
 
 
+def draws_for(varying_slopes: bool) -> int:
+    """The default draws per chain: :data:`SLOPES_DRAWS` with varying slopes, else :data:`DRAWS`."""
+    return SLOPES_DRAWS if varying_slopes else DRAWS
+
+
 def fit(
     rd: RegressionData,
     *,
@@ -281,12 +288,13 @@ def fit(
     varying_slopes: bool = False,
     tau_scale: float = 1.0,
     num_chains: int = 4,
-    draws: int = DRAWS,
+    draws: int | None = None,
     seed: int = 0,
     progress: Callable[[float], object] | None = None,
     status: Callable[[str], object] | None = None,
 ) -> nuts.Fit:
-    """NUTS fit of one level of pooling; ``draws`` per chain after as many warm-up steps.
+    """NUTS fit of one level of pooling; ``draws`` per chain (default :func:`draws_for`) after
+    as many warm-up steps.
 
     Returns
     -------
@@ -301,6 +309,7 @@ def fit(
     varying_slopes = _validate.flag(varying_slopes, "varying_slopes")
     c = np.float64(_validate.positive_scalar(tau_scale, "tau_scale"))
     name = MODEL_NAMES[(regime, varying_slopes)]
+    draws = draws_for(varying_slopes) if draws is None else draws
     stats = sufficient_statistics(rd.x_std, rd.y_std, rd.group, len(rd.names))
     if regime == "complete":
         stats = stats.sum(axis=0, keepdims=True)  # one group: the program fits any data
@@ -408,7 +417,7 @@ def analyse(
     *,
     varying_slopes: bool = False,
     tau_scale: float = 1.0,
-    draws: int = DRAWS,
+    draws: int | None = None,
     num_chains: int = 4,
     seed: int = 0,
     progress: Callable[[float], object] | None = None,
@@ -608,7 +617,9 @@ def reml(y, X, group) -> Reml:
 
     start = np.log([scale / 2, scale / 2])
     bounds = [(floor, None), (floor, None)]
-    best = optimize.minimize(objective, start, method="L-BFGS-B", bounds=bounds)
+    # tight tolerances: the default stops about 1e-5 (relative) short of the optimum
+    tight = {"ftol": 1e-15, "gtol": 1e-10}
+    best = optimize.minimize(objective, start, method="L-BFGS-B", bounds=bounds, options=tight)
     sigma2, tau2 = np.exp(best.x)
     beta, u, loglik = blup(y, X, group, sigma2, tau2)
     return Reml(beta, float(sigma2), float(tau2), u, loglik)
