@@ -51,7 +51,6 @@ __all__ = [
     "analyse",
     "blup",
     "chosen_groups",
-    "draws_for",
     "fit",
     "group_table",
     "line_table",
@@ -68,11 +67,10 @@ REGIMES = ("complete", "no", "partial")
 INTERCEPT_SD = 2.5
 SLOPE_SD = 2.5
 LKJ_CONCENTRATION = 2.0
-# Draws per chain (and as many warm-up steps) of the page's fits: 4 × (500 + 500) passes R̂ and
-# ESS on the shipped example with a common slope; the varying slopes' τ_b, near 0 there, needs
-# 4 × (1000 + 1000) for a bulk ESS ≥ 400 (at 500 it fell to 350–450). Timings: bench/regression.py.
-DRAWS = 500
-SLOPES_DRAWS = 1000
+# Draws per chain (and as many warm-up steps) of the page's fits: at 4 × (1000 + 1000) the
+# shipped example passes R̂ ≤ 1.01 and ESS ≥ 400 in every regime; at 4 × (500 + 500) R̂ of the
+# varying intercepts reached 1.011–1.013 over four seeds. Refit times: bench/regression.py.
+DRAWS = 1000
 # Past this many observations a fit reports progress (a bar and the time left in the page).
 PROGRESS_ROWS = 3000
 QUANTILES = (0.025, 0.5, 0.975)
@@ -276,11 +274,6 @@ def priors(rd: RegressionData, *, tau_scale: float = 1.0) -> Priors:
 # --- the fits ------------------------------------------------------------------------------------
 
 
-def draws_for(varying_slopes: bool) -> int:
-    """The default draws per chain: :data:`SLOPES_DRAWS` with varying slopes, else :data:`DRAWS`."""
-    return SLOPES_DRAWS if varying_slopes else DRAWS
-
-
 def fit(
     rd: RegressionData,
     *,
@@ -293,8 +286,7 @@ def fit(
     progress: Callable[[float], object] | None = None,
     status: Callable[[str], object] | None = None,
 ) -> nuts.Fit:
-    """NUTS fit of one level of pooling; ``draws`` per chain (default :func:`draws_for`) after
-    as many warm-up steps.
+    """NUTS fit of one level of pooling; ``draws`` per chain after as many warm-up steps.
 
     Returns
     -------
@@ -309,7 +301,7 @@ def fit(
     varying_slopes = _validate.flag(varying_slopes, "varying_slopes")
     c = np.float64(_validate.positive_scalar(tau_scale, "tau_scale"))
     name = MODEL_NAMES[(regime, varying_slopes)]
-    draws = draws_for(varying_slopes) if draws is None else draws
+    draws = DRAWS if draws is None else draws
     stats = sufficient_statistics(rd.x_std, rd.y_std, rd.group, len(rd.names))
     if regime == "complete":
         stats = stats.sum(axis=0, keepdims=True)  # one group: the program fits any data

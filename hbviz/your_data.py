@@ -438,7 +438,7 @@ def analyse(
         Its scale in the data's units; by default the spread of the group estimates.
     draws : int, optional
         Exact draws; by default :func:`draws_for` the number of groups (regression: NUTS draws
-        per chain, by default :func:`hbviz.regression.draws_for`).
+        per chain, by default :data:`hbviz.regression.DRAWS`).
     seed : int
     varying_slopes : bool
         Regression shape only: varying intercepts and slopes instead of a common slope.
