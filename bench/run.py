@@ -13,7 +13,8 @@ against NumPyro's ``MCMC.run``), ``cold`` (bench/cold_start.py: a new process's 
 the persistent compilation cache empty and warm), ``pages`` (bench/page_reruns.py: rerun of every
 page after a control moves, through ``streamlit.testing.v1.AppTest``), ``scaling``
 (bench/scaling.py: exact samplers for 10 to 100,000 groups: time, peak memory, growth exponent),
-``browser`` (bench/browser.py: key press → charts redrawn in Chromium against a warm
+``regression`` (bench/regression.py: refits of the regression models after a control moves,
+and the Your-data page's rerun), ``browser`` (bench/browser.py: key press → charts redrawn in Chromium against a warm
 ``streamlit run``, beside a bare Streamlit page, bench/anchor_app.py; first load of every page).
 Shared helpers (settings, timer, statistics, tables, child processes) are in bench/harness.py.
 The sections use hbviz's public API only.
@@ -57,6 +58,7 @@ BENCHES = {
     "pages": ("page_reruns", "bench_pages"),
     "scaling": ("scaling", "bench_scaling"),
     "browser": ("browser", "bench_browser"),
+    "regression": ("regression", "bench_regression"),
 }
 SECTIONS = tuple(BENCHES)
 

@@ -961,7 +961,14 @@ def template(shape: str) -> str:
         "counts": [("A", 12, 40), ("B", 7, 35), ("C", 20, 44)],
         "estimates": [("A", 28.0, 15.0), ("B", 8.0, 10.0), ("C", -3.0, 16.0)],
         "raw": [("A", 10.0), ("A", 12.0), ("B", 9.0), ("B", 11.0), ("C", 8.0)],
-        "regression": [("A", 0, 1.2), ("A", 1, 0.4), ("B", 0, 1.5), ("B", 1, 0.9), ("C", 0, 0.8)],
+        "regression": [
+            ("A", 1.0, 2.1),
+            ("A", 2.0, 2.9),
+            ("B", 1.5, 1.8),
+            ("B", 3.0, 3.2),
+            ("C", 2.5, 2.4),
+            ("C", 0.5, 1.1),
+        ],
     }
     if shape not in SHAPES:
         raise ValueError(f"shape must be one of {SHAPES}; got {shape!r}")
