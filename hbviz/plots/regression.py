@@ -30,6 +30,8 @@ from hbviz.plots.style import (
 )
 
 COLUMNS = 4  # panels per row of the chosen groups' figure
+# ticks of the group-size axes (log): Plotly's own log ticks label 2…9 of every decade
+SIZE_TICKS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000)
 SERIES = ("complete pooling", "no pooling", "partial pooling")
 
 
@@ -124,7 +126,9 @@ def group_lines(
                 row=row,
                 col=col,
             )
-    apply_layout(fig, large_fonts=large_fonts, height=260 * rows + 80)
+    apply_layout(fig, large_fonts=large_fonts, height=260 * rows + 110)
+    # the legend above the panel titles, not on them
+    fig.update_layout(legend={"y": 1 + 60 / (260 * rows)}, margin={"t": 90})
     fig.update_xaxes(title_text=None)
     fig.update_xaxes(title_text=x_title, row=rows)
     fig.update_yaxes(title_text=y_title, col=1)
@@ -193,8 +197,12 @@ def estimates_by_size(
         large_fonts=large_fonts,
         height=400,
     )
-    fig.update_xaxes(type="log")
+    _size_axis(fig)
     return fig
+
+
+def _size_axis(fig: go.Figure) -> None:
+    fig.update_xaxes(type="log", tickvals=SIZE_TICKS, ticktext=[f"{t:,}" for t in SIZE_TICKS])
 
 
 def population_line(
@@ -327,5 +335,5 @@ def shrinkage_arrows(
         )
     apply_layout(fig, x_title=titles[0], y_title=titles[1], large_fonts=large_fonts, height=420)
     if not varying_slopes:
-        fig.update_xaxes(type="log")
+        _size_axis(fig)
     return fig
