@@ -94,9 +94,12 @@ def page(data: upload.Dataset) -> None:
     )
     fits = {}
     for regime in ("complete", "no", "partial"):
+        # only partial pooling has a τ, and complete pooling one line whatever the switch: keep
+        # them out of those fits' cache keys, so that a move refits what it changes and no more
         scale = factor if regime == "partial" else 1.0
+        varying = slopes and regime != "complete"
         fits[regime] = regression_fit(
-            digest, rd, regime=regime, varying_slopes=slopes, tau_scale=scale
+            digest, rd, regime=regime, varying_slopes=varying, tau_scale=scale
         )
     partial = fits["partial"]
     table = regression.group_table(partial, rd.names)
