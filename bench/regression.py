@@ -72,7 +72,7 @@ def bench_regression(cfg: Config) -> Section:
 
     sec = Section(
         "16. Groups with a predictor: refit after a control moves (4 chains × "
-        f"({regression.DRAWS} warm-up + {regression.DRAWS} draws))",
+        f"({regression.WARMUP} warm-up + {regression.DRAWS} draws))",
         ["data", "model", "median wall", "spread", "median CPU", "n"],
     )
     repeats = max(cfg.nuts_repeats, 3)

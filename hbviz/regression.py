@@ -67,12 +67,16 @@ REGIMES = ("complete", "no", "partial")
 INTERCEPT_SD = 2.5
 SLOPE_SD = 2.5
 LKJ_CONCENTRATION = 2.0
-# Draws per chain (and as many warm-up steps) of the page's fits: at 4 × (1000 + 1000) the
-# shipped example passes R̂ ≤ 1.01 and ESS ≥ 400 in every regime; at 4 × (500 + 500) R̂ of the
-# varying intercepts reached 1.011–1.013 over four seeds. Refit times: bench/regression.py.
+# Draws per chain of the page's fits, after WARMUP warm-up steps: at 4 × (500 + 1000) the shipped
+# example passes R̂ ≤ 1.01 and ESS ≥ 400 in every regime (R̂ ≤ 1.006 over four seeds); with 500
+# draws R̂ of the varying intercepts reached 1.011–1.013, and 1000 warm-up steps cost 12 % more
+# time for nothing visible. Refit times: bench/regression.py.
 DRAWS = 1000
-# Past this many observations a fit reports progress (a bar and the time left in the page).
-PROGRESS_ROWS = 3000
+WARMUP = 500
+# Past this many groups the page's fits report progress (a bar and the time left): a gradient
+# costs O(groups), not O(observations) (sufficient statistics), and 500 groups took 7× the time
+# of 85 (bench/RESULTS.md §16).
+PROGRESS_GROUPS = 200
 QUANTILES = (0.025, 0.5, 0.975)
 
 
@@ -286,7 +290,8 @@ def fit(
     progress: Callable[[float], object] | None = None,
     status: Callable[[str], object] | None = None,
 ) -> nuts.Fit:
-    """NUTS fit of one level of pooling; ``draws`` per chain after as many warm-up steps.
+    """NUTS fit of one level of pooling; ``draws`` per chain (default :data:`DRAWS`) after
+    min(:data:`WARMUP`, ``draws``) warm-up steps.
 
     Returns
     -------
@@ -310,7 +315,7 @@ def fit(
         {},
         (stats, c),
         num_chains=num_chains,
-        num_warmup=draws,
+        num_warmup=min(WARMUP, draws),
         num_samples=draws,
         seed=seed,
         progress=progress,

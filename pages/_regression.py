@@ -36,12 +36,13 @@ def regression_fit(
     tau_scale: float,
 ) -> nuts.Fit:
     """NUTS fit of one pooling regime (:func:`hbviz.regression.fit`), keyed by the data's digest.
-    Data past :data:`hbviz.regression.PROGRESS_ROWS` rows get a progress bar with the time left."""
+    Data past :data:`hbviz.regression.PROGRESS_GROUPS` groups get a progress bar with the time
+    left (a fit's cost grows with the groups, not the rows)."""
     label = f"NUTS, {SERIES[regime]}"
     note = st.empty()
     started = time.perf_counter()
     progress = None
-    if len(_rd.y) > regression.PROGRESS_ROWS:
+    if len(_rd.names) > regression.PROGRESS_GROUPS:
         bar = note.progress(0.0, text=f"{label}: starting")
 
         def progress(fraction: float) -> None:
