@@ -16,7 +16,9 @@ page after a control moves, through ``streamlit.testing.v1.AppTest``), ``scaling
 ``browser`` (bench/browser.py: key press → charts redrawn in Chromium against a warm
 ``streamlit run``, beside a bare Streamlit page, bench/anchor_app.py; first load of every page),
 ``simulation`` (bench/simulation.py: the simulation lab's R = 1000 data sets against a plain
-NumPy loop over them, and the page's warm rerun).
+NumPy loop over them, and the page's warm rerun),
+``regression`` (bench/regression.py: refits of the regression models after a control moves,
+and the Your-data page's rerun).
 Shared helpers (settings, timer, statistics, tables, child processes) are in bench/harness.py.
 The sections use hbviz's public API only.
 
@@ -60,6 +62,7 @@ BENCHES = {
     "scaling": ("scaling", "bench_scaling"),
     "browser": ("browser", "bench_browser"),
     "simulation": ("simulation", "bench_simulation"),
+    "regression": ("regression", "bench_regression"),
 }
 SECTIONS = tuple(BENCHES)
 

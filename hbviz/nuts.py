@@ -46,6 +46,7 @@ __all__ = [
     "SUMMARY_COLUMNS",
     "Fit",
     "fit_binomial_hierarchy",
+    "fit_model",
     "fit_normal_hierarchy",
     "fit_pooling",
     "keep_compiled",
@@ -96,8 +97,27 @@ class Fit(NamedTuple):
 # arguments. It is static (hashable), unlike ``model_args``, which hold every array and number.
 
 
+# Models defined outside hbviz.models (hbviz.regression's), registered by name when their module
+# is imported; the runner looks a name up here first. The name is part of the static key.
+MODELS: dict[str, Callable] = {}
+
+
 def _model(model_name: str, options: tuple) -> Callable:
-    return partial(getattr(models, model_name), **dict(options))
+    model = MODELS[model_name] if model_name in MODELS else getattr(models, model_name)
+    return partial(model, **dict(options))
+
+
+def fit_model(model_name: str, options: dict, model_args: tuple, **run) -> Fit:
+    """NUTS fit of a model registered in :data:`MODELS`, through the compiled-once runner.
+
+    ``options`` are the model's static keyword arguments, ``model_args`` its traced positional
+    arguments (NumPy arrays and numbers; the observations last); ``run`` takes ``num_chains``,
+    ``num_warmup``, ``num_samples``, ``seed``, ``progress`` and ``status`` as in
+    :func:`fit_normal_hierarchy` (all of them required).
+    """
+    if model_name not in MODELS:
+        raise ValueError(f"model_name must be one of {sorted(MODELS)}; got {model_name!r}")
+    return _fit(model_name, options, model_args, **run)
 
 
 @partial(

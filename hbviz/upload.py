@@ -1,10 +1,11 @@
-"""Reading and checking grouped data brought by users: three shapes, every problem named.
+"""Reading and checking grouped data brought by users: four shapes, every problem named.
 
 Shapes (DESIGN.md, "Data shapes accepted from users")::
 
     counts     group, successes, trials   one row per group      → beta–binomial
     estimates  group, estimate, std_error one row per group      → normal–normal
     raw        group, value               one row per observation → group means, and NumPyro
+    regression group, x, y                one row per observation → a line per group
 
 A file is UTF-8 (with or without a byte-order mark) with a header row; commas, semicolons and
 tabs are detected. Columns are recognized by common names (``y``/``n``, ``hits``/``at_bats``,
@@ -54,16 +55,18 @@ MAX_ROWS = 200_000
 # otherwise give a message longer than the file.
 MAX_PROBLEMS = 30
 
-SHAPES = ("counts", "estimates", "raw")
+SHAPES = ("counts", "estimates", "raw", "regression")
 ROLES = {
     "counts": ("group", "successes", "trials"),
     "estimates": ("group", "estimate", "std_error"),
     "raw": ("group", "value"),
+    "regression": ("group", "x", "y"),
 }
 SHAPE_LABELS = {
     "counts": "counts: successes out of trials per group",
     "estimates": "estimates: an estimate and its standard error per group",
     "raw": "raw observations: one row per observation",
+    "regression": "regression: a predictor x and an outcome y per observation",
 }
 # Names recognized for each role, compared after lower-casing and turning spaces, dots and dashes
 # into underscores. ``y`` means successes next to ``n``, an estimate next to ``se``, else a value.
@@ -163,6 +166,19 @@ ALIASES = {
         "score",
         "result",
     ),
+    # Regression: a predictor and an outcome per observation (radon: county, floor, log_radon).
+    "x": (
+        "x",
+        "predictor",
+        "covariate",
+        "floor",
+        "dose",
+        "pretest",
+        "prior_score",
+        "log_uranium",
+        "uranium",
+    ),
+    "y": ("y", "outcome", "response", "log_radon", "radon", "posttest"),
 }
 EXPECTED = {
     "group": "a group name",
@@ -171,12 +187,15 @@ EXPECTED = {
     "estimate": "a finite number",
     "std_error": "a standard error: a finite number greater than 0",
     "value": "a finite number",
+    "x": "a finite number (a 0/1 indicator is fine)",
+    "y": "a finite number",
 }
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "data" / "examples"
 EXAMPLES = {
     "counts": "counts_baseball.csv",
     "estimates": "estimates_bcg.csv",
     "raw": "raw_chickwts.csv",
+    "regression": "regression_radon_like.csv",
 }
 
 # Magic numbers of files that people upload by mistake, with what to tell them.
@@ -238,10 +257,10 @@ class Dataset:
 
     Attributes
     ----------
-    shape : {"counts", "estimates", "raw"}
+    shape : {"counts", "estimates", "raw", "regression"}
     table : DataFrame
         The canonical columns of the shape (:data:`ROLES`), one row per group (counts,
-        estimates) or per observation (raw); ``group`` is text.
+        estimates) or per observation (raw, regression); ``group`` is text.
     columns : dict
         Role → the file's column it was read from.
     notes : list of str
@@ -498,6 +517,14 @@ def _match(names: list[str], role: str, taken: set[str]) -> list[str]:
     return [n for n in names if n not in taken and _normalized(n) in ALIASES[role]]
 
 
+def _regression_columns(names: list[str]) -> bool:
+    """Whether the header has a predictor and, in another column, an outcome (``x`` and ``y``,
+    ``floor`` and ``log_radon``): the regression shape. A file with a value column and no
+    predictor stays raw."""
+    predictors = _match(names, "x", set())
+    return bool(predictors) and bool(_match(names, "y", set(predictors[:1])))
+
+
 def _recognize(names: list[str], problems: _Problems, notes: list[str]) -> tuple[str, dict]:
     """Pick the shape and the column for each role from the header's names."""
     norm = {_normalized(n) for n in names}
@@ -507,6 +534,8 @@ def _recognize(names: list[str], problems: _Problems, notes: list[str]) -> tuple
         shape = "counts"
     elif norm & (set(ALIASES["std_error"]) | set(ALIASES["estimate"])) - shared:
         shape = "estimates"
+    elif _regression_columns(names):
+        shape = "regression"
     elif norm & set(ALIASES["value"]) or "mean" in norm:
         shape = "raw"
     elif len(names) == 2:
@@ -519,9 +548,9 @@ def _recognize(names: list[str], problems: _Problems, notes: list[str]) -> tuple
     else:
         problems.add(
             f"No known columns among {', '.join(_shown(n) for n in names)}. Expected one of "
-            "three shapes: group, successes, trials (counts); group, estimate, std_error "
-            "(estimates); group, value (raw observations). Rename the columns or choose them "
-            "by hand.",
+            "four shapes: group, successes, trials (counts); group, estimate, std_error "
+            "(estimates); group, value (raw observations); group, x, y (regression). Rename "
+            "the columns or choose them by hand.",
             row=1,
             value=", ".join(names),
             expected="group and successes/trials, estimate/std_error or value",
@@ -570,7 +599,8 @@ def _from_mapping(
     if not shapes:
         problems.add(
             f"The column choice {dict(mapping)} does not fit a shape; expected the roles of "
-            "one shape: group, successes, trials; group, estimate, std_error; or group, value.",
+            "one shape: group, successes, trials; group, estimate, std_error; group, value; or "
+            "group, x, y.",
             value=str(dict(mapping)),
             expected="the roles of one shape",
         )
@@ -681,7 +711,7 @@ def _read_values(
                 ok = False
             else:
                 values[role] = x
-        if shape == "raw" and values.get("group"):
+        if shape in ("raw", "regression") and values.get("group"):
             seen_groups.setdefault(values["group"], line)
         if ok:
             _check_row(shape, line, values, columns, problems)
@@ -736,7 +766,7 @@ def _check_row(shape: str, line: int, values: dict, columns: dict, problems: _Pr
 def _merge_duplicates(table: pd.DataFrame, shape: str, notes: list[str]) -> pd.DataFrame:
     counts = table["group"].value_counts()
     repeated = counts[counts > 1]
-    if repeated.empty or shape == "raw":
+    if repeated.empty or shape in ("raw", "regression"):
         return table
     names = ", ".join(_shown(str(n)) for n in repeated.index[:5])
     more = f" and {repeated.size - 5} more" if repeated.size > 5 else ""
@@ -780,6 +810,8 @@ def _check_groups(table: pd.DataFrame, shape: str, problems: _Problems) -> None:
             value=str(n_groups),
             expected="2 or more groups",
         )
+    if shape == "regression":
+        _check_regression(table, problems)
     if shape == "raw" and n_groups >= 2 and table.groupby("group").size().max() < 2:
         problems.add(
             "Every group has a single observation, so the spread within groups cannot be "
@@ -787,6 +819,42 @@ def _check_groups(table: pd.DataFrame, shape: str, problems: _Problems) -> None:
             "(estimates shape).",
             column="value",
             expected="at least one group with 2 or more observations",
+        )
+
+
+def _check_regression(table: pd.DataFrame, problems: _Problems) -> None:
+    """A slope needs two different x values; σ within groups needs a group with two rows."""
+    x = table["x"].to_numpy(float)
+    if x.size and np.ptp(x) == 0:
+        problems.add(
+            f"The column x holds the same value, {x[0]:g}, in every row, so no slope can be "
+            "estimated. Choose a predictor that varies, or use the raw shape (group, value).",
+            column="x",
+            value=f"{x[0]:g}",
+            expected="at least two different x values",
+        )
+    if table["group"].nunique() >= 2 and table.groupby("group").size().max() < 2:
+        problems.add(
+            "Every group has a single observation, so the spread within groups cannot be told "
+            "from the spread between them. Add observations to some groups.",
+            column="y",
+            expected="at least one group with 2 or more observations",
+        )
+
+
+def _regression_notes(table: pd.DataFrame, notes: list[str]) -> None:
+    x = table["x"].to_numpy(float)
+    if set(np.unique(x)) <= {0.0, 1.0}:
+        notes.append(
+            "x takes only the values 0 and 1: each group's slope is the difference between "
+            "its x = 1 and x = 0 observations, and its intercept the mean at x = 0."
+        )
+    counts = table.groupby("group").size()
+    single = int((counts == 1).sum())
+    if single:
+        notes.append(
+            f"{single} of {counts.size} groups have a single observation: under no pooling "
+            "their lines rest on that one point and the prior; partial pooling borrows strength."
         )
 
 
@@ -818,7 +886,7 @@ def parse(
     mapping : dict, optional
         Role → column name, chosen by hand, e.g. ``{"group": "player", "successes": "H",
         "trials": "AB"}``; the roles decide the shape. Without it columns are recognized by name.
-    shape : {"counts", "estimates", "raw"}, optional
+    shape : {"counts", "estimates", "raw", "regression"}, optional
         Insist on a shape; a file that does not have its columns is refused.
 
     Returns
@@ -873,6 +941,8 @@ def parse(
     if decimal_comma and any("," in c for _, cells in body for c in cells):
         notes.append("Semicolon-separated with decimal commas: 1,5 was read as 1.5.")
     table = _merge_duplicates(table, found_shape, notes)
+    if found_shape == "regression":
+        _regression_notes(table, notes)
     table["group"] = table["group"].astype(str)
     if found_shape == "counts":
         for role in ("successes", "trials"):
@@ -891,6 +961,14 @@ def template(shape: str) -> str:
         "counts": [("A", 12, 40), ("B", 7, 35), ("C", 20, 44)],
         "estimates": [("A", 28.0, 15.0), ("B", 8.0, 10.0), ("C", -3.0, 16.0)],
         "raw": [("A", 10.0), ("A", 12.0), ("B", 9.0), ("B", 11.0), ("C", 8.0)],
+        "regression": [
+            ("A", 1.0, 2.1),
+            ("A", 2.0, 2.9),
+            ("B", 1.5, 1.8),
+            ("B", 3.0, 3.2),
+            ("C", 2.5, 2.4),
+            ("C", 0.5, 1.1),
+        ],
     }
     if shape not in SHAPES:
         raise ValueError(f"shape must be one of {SHAPES}; got {shape!r}")

@@ -32,7 +32,16 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from hbviz import _validate, beta_binomial, export, normal_normal, nuts, pooling, summaries
+from hbviz import (
+    _validate,
+    beta_binomial,
+    export,
+    normal_normal,
+    nuts,
+    pooling,
+    regression,
+    summaries,
+)
 from hbviz import priors as tau_priors
 from hbviz.upload import Dataset, UploadError
 
@@ -414,6 +423,7 @@ def analyse(
     tau_scale: float | None = None,
     draws: int | None = None,
     seed: int = 0,
+    varying_slopes: bool = False,
 ) -> Analysis:
     """The exact hierarchical analysis of ``data``, as the Your-data page shows it by default.
 
@@ -427,13 +437,28 @@ def analyse(
     tau_scale : float, optional
         Its scale in the data's units; by default the spread of the group estimates.
     draws : int, optional
-        Exact draws; by default :func:`draws_for` the number of groups.
+        Exact draws; by default :func:`draws_for` the number of groups (regression: NUTS draws
+        per chain, by default :data:`hbviz.regression.DRAWS`).
     seed : int
+    varying_slopes : bool
+        Regression shape only: varying intercepts and slopes instead of a common slope.
 
     Returns
     -------
-    Analysis
+    Analysis, or for the regression shape (group, x, y) a
+    :class:`hbviz.regression.RegressionAnalysis` (NUTS, varying intercepts with a common slope)
+    whose ``table`` holds each group's ``intercept`` and ``slope``; there ``varying_slopes=True``
+    lets the slopes vary too, ``tau_scale`` multiplies the data-scaled τ prior scales, and
+    ``within_sd`` and ``tau_prior`` do not apply.
     """
+    if data.shape == "regression":
+        return regression.analyse(
+            data,
+            varying_slopes=varying_slopes,
+            tau_scale=1.0 if tau_scale is None else tau_scale,
+            draws=draws,
+            seed=seed,
+        )
     g = groups(data, within_sd=within_sd)
     pri = priors(data, g, tau_prior=tau_prior, tau_scale=tau_scale)
     names = list(g.table.index)

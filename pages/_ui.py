@@ -680,7 +680,7 @@ def upload_templates(*, expanded: bool) -> None:
             f"in a spreadsheet (header = row 1). Files up to **{upload.MAX_UPLOAD_MB} MB** "
             f"(server.maxUploadSize), {upload.MAX_GROUPS:,} groups, {upload.MAX_ROWS:,} rows."
         )
-        for col, shape in zip(st.columns(3), upload.SHAPES, strict=True):
+        for col, shape in zip(st.columns(len(upload.SHAPES)), upload.SHAPES, strict=True):
             col.markdown(f"**{upload.SHAPE_LABELS[shape]}**  \n`{', '.join(upload.ROLES[shape])}`")
             col.download_button(
                 f"{shape} template",

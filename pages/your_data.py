@@ -10,12 +10,13 @@ from hbviz import priors, upload
 from hbviz import your_data as yd
 from hbviz.plots import common
 from hbviz.plots import your_data as figs
-from pages import _code, _predictive, _ui
+from pages import _code, _predictive, _regression, _ui
 
 EXAMPLES = {
     "counts": "Counts: baseball hits (Efron & Morris)",
     "estimates": "Estimates: BCG vaccine trials",
     "raw": "Raw: chick weights by feed",
+    "regression": "Regression: radon-like, 85 counties (simulated)",
     "large": "Counts: 10,000 simulated groups",
 }
 SOURCES = {"example": "Example", "paste": "Paste CSV text", "upload": "Upload a file"}
@@ -25,11 +26,12 @@ SORTS = ("mean", "50%", "p_best", "mean_rank", "raw", "size", "sd", "group")
 DEFAULTS = dict(source="example", example="counts", tau_prior="half_normal", tau_scale=1.0)
 DEFAULTS |= dict(sort="mean", descending=True, pooled_sd=True, nuts=False, nuts_draws=yd.NUTS_DRAWS)
 DEFAULTS |= _predictive.SCALE_DEFAULTS
+DEFAULTS |= _regression.DEFAULTS
 BIND = {"bind": "query-params"}
 
 _ui.page_intro(
     "Your data: how much should your groups borrow from each other?",
-    "Bring grouped data in one of three shapes and get the lecture's analyses. Look at how far "
+    "Bring grouped data in one of four shapes and get the lecture's analyses. Look at how far "
     "each group's estimate moves toward the population mean (shrinkage), furthest for the "
     "smallest or noisiest groups, and at how sure the ranking of the groups is.",
     r"\text{counts: } y_j \sim \mathrm{Bin}(n_j, \theta_j),\ \theta_j \sim \mathrm{Beta}(\alpha,"
@@ -64,6 +66,9 @@ st.success(
 )
 for note in data.notes:
     st.info(_ui.plain(note), icon=":material/info:")
+if data.shape == "regression":  # a line per group: its own analyses (pages/_regression.py)
+    _regression.page(data)
+    st.stop()
 
 sb.header("Model")
 pooled_sd = sb.toggle(

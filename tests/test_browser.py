@@ -186,6 +186,24 @@ def test_an_upload_is_analysed_and_a_bad_file_is_named_without_losing_it(page, s
     assert "empty.csv" in error and "The file is empty" in error
 
 
+def test_the_regression_example_draws_its_lines_and_refits_on_a_key_press(page, server):
+    """Issue 16: the regression example shows its four figures; the τ-scale slider moved by
+    keyboard refits partial pooling and goes into the URL."""
+    example = "Regression%3A+radon-like%2C+85+counties+%28simulated%29"
+    open_page(page, server, "your_data", f"?example={example}")
+    assert_no_exception(page)
+    charts = page.locator("[data-testid='stPlotlyChart'] .main-svg")
+    eventually(lambda: charts.count() >= 4, what="the four regression figures drawn")
+    main = page.locator("[data-testid='stMain']").inner_text()
+    assert "A line per group" in main and "Population slope" in main
+    full_screenshot(page, SCREENSHOTS / "your_data_regression.png")
+    before = shown_state(page)
+    move_slider(page, "Scale of the τ priors", "reg_tau_scale")
+    assert_no_exception(page)
+    eventually(lambda: "reg_tau_scale=2" in page.url, what="reg_tau_scale=2 in the URL")
+    eventually(lambda: shown_state(page) != before, what="the page changed after the move")
+
+
 # Measured peaks (VmHWM) of a fresh server with the warm-up on, this session (15 URLs,
 # bench.memory.short_session_urls) with JAX's persistent cache holding every program: 1023 MB
 # (978 MB with HBVIZ_MAX_PROGRAMS=1; 1102 MB when the warm-up still kept Eight schools' programs).

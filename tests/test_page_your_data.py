@@ -210,3 +210,32 @@ def test_best_bars_show_the_top_groups_largest_first():
     fig = figs.best_bars(["a", "b", "c", "d"], p, top=3)
     assert list(fig.data[0].y) == ["b", "d", "a"]
     assert list(fig.data[0].x) == [0.5, 0.4, 0.1]
+
+
+REGRESSION = "Regression: radon-like, 85 counties (simulated)"
+
+
+def test_regression_example_shows_the_three_poolings_and_refits(page):
+    """The regression shape: the lines, size, population and shrinkage figures, each fit's
+    diagnostics and ArviZ download; a bad link value falls back with a note; moving the τ scale
+    refits partial pooling; the switch lets the slopes vary."""
+    at = page(example=REGRESSION, reg_tau_scale="garbage")
+    assert any("**reg\\_tau\\_scale**" in w.value for w in at.warning)
+    assert at.select_slider(key="reg_tau_scale").value == 1.0
+    names = [t.get("name") for f in figures(at) for t in f["data"]]
+    assert {"complete pooling", "no pooling", "partial pooling", "observations"} <= set(names)
+    assert "population line (posterior mean)" in names
+    table = next(f.value for f in at.dataframe if "intercept" in f.value.columns)
+    assert len(table) == 85 and table["slope"].nunique() == 1
+    assert float(metric(at, "Population slope")) < 0  # the simulation's floor effect is −0.7
+    labels = [b.label for b in at.get("download_button")]
+    assert labels.count("Download draws (ArviZ NetCDF)") == 3
+    at.select_slider(key="reg_tau_scale").set_value(0.1).run()
+    assert not at.exception
+    tighter = next(f.value for f in at.dataframe if "intercept" in f.value.columns)
+    # a tighter prior on τ pulls the intercepts together
+    assert tighter["intercept"].std() < table["intercept"].std()
+    at.toggle(key="reg_slopes").set_value(True).run()
+    assert not at.exception
+    varying = next(f.value for f in at.dataframe if "intercept" in f.value.columns)
+    assert varying["slope"].nunique() == 85
