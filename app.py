@@ -30,6 +30,7 @@ def _import_everything_once() -> None:
 _import_everything_once()
 
 from hbviz import lecture, warmup  # noqa: E402  (imported above, under the lock)
+from pages import _present  # noqa: E402
 
 st.set_page_config(
     page_title="hbviz: pooling and shrinkage",
@@ -47,4 +48,6 @@ PAGES = {
 # opened after the first one answer without a compile pause.
 warmup.start_in_background()
 
+# Drawn by the router, so that its query parameter outlives a change of page.
+_present.presenter_switch()
 st.navigation(PAGES).run()
