@@ -6,6 +6,7 @@ import pkgutil
 import sys
 import threading
 import types
+from pathlib import Path
 
 import streamlit as st
 
@@ -34,7 +35,9 @@ from pages import _present  # noqa: E402
 
 st.set_page_config(
     page_title="hbviz: pooling and shrinkage",
-    page_icon=":material/hub:",
+    # a file the server sends itself: a Material icon here is fetched from fonts.gstatic.com,
+    # which an offline lecture room cannot reach
+    page_icon=str(Path(__file__).parent / "assets" / "hub.svg"),
     layout="wide",
     menu_items={"About": "hbviz: pooling and shrinkage in Bayesian hierarchical models."},
 )

@@ -252,7 +252,7 @@ def reset_button(defaults: Mapping[str, object], *, on_reset: Callable[[], None]
         if on_reset is not None:
             on_reset()
 
-    st.sidebar.button("Reset to the lecture's values", on_click=reset, width="stretch")
+    st.sidebar.button("Reset to the lecture's values", on_click=reset, width="stretch", key="reset")
 
 
 def section(title: str, method: str) -> None:

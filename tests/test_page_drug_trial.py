@@ -104,5 +104,5 @@ def test_y_above_n_is_a_message_not_a_crash(app_page):
 def test_reset_restores_the_lecture_values(app_page):
     at = app_page(PAGE, query={"current_y": "0", "current_n": "30"})
     assert eb_update(at).endswith("→ Beta(1.4, 38.6)")
-    at.button[0].click().run()
+    at.button(key="reset").click().run()
     assert eb_update(at).endswith("→ Beta(5.4, 18.6)")

@@ -146,7 +146,7 @@ def test_reset_puts_the_lecture_values_back(page):
     at = page(tau="3", c="5", tau_prior="half-Cauchy")
     assert any(h.value == "3 · Shrinkage given τ = 3" for h in at.header)
     assert at.segmented_control(key="tau_prior").value == "half_cauchy"
-    next(b for b in at.button if b.label.startswith("Reset")).click().run()
+    at.button(key="reset").click().run()
     assert not at.exception
     assert at.slider(key="tau").value == 10.0
     assert at.slider(key="c").value == 28.0
