@@ -1,10 +1,9 @@
 """Presenter mode and the lecture path: the glue that lets a lecture be given from the app.
 
 - :func:`presenter_switch` (called by app.py, before the page runs) draws one switch, kept for the
-  whole session and in every link (``?present=true``): a widget of the router's own script keeps
-  its query parameter when the page changes (Streamlit drops only parameters bound to *other
-  pages'* widgets). When it is on, our fixed CSS scales text, tables, metrics, formulas and
-  diagrams, and :func:`pages._ui.plot` draws figures with the projector's font sizes.
+  whole session and in every link (``?present=true``). When it is on, our fixed CSS scales text,
+  tables, metrics, formulas and diagrams, and :func:`pages._ui.plot` draws figures with the
+  projector's font sizes.
 - :func:`path_panel` steps through the page's :data:`hbviz.lecture_path.PATHS` with buttons, the
   → / ← keys and one link per step (``?step=3``, checked like every link value).
 - :func:`preset_buttons` puts the lecture's values of the main dial one click away.
@@ -28,9 +27,9 @@ _ON = "_present-on"  # presenter mode, kept for the session (the switch shows it
 _LINKED = "_present-linked"  # the text of ?present= this session last read or wrote
 
 # Our own fixed rules, never user text. Streamlit sizes its text in rem, so a larger root font
-# scales text, metrics, captions, buttons and KaTeX formulas; tables (a canvas) and diagrams (an
-# SVG in points) are zoomed. Figures get their larger fonts from hbviz.plots.style instead: zoom
-# would also shrink the width they are laid out in.
+# scales text, metrics, captions, buttons, tables and KaTeX formulas; the model diagram (an SVG in
+# points) is zoomed. Figures get their larger fonts from hbviz.plots.style instead: zoom would also
+# shrink the width they are laid out in (and zooming a table misplaced its columns).
 PRESENTER_CSS = """
 <style>
 html { font-size: 20px; }
@@ -42,7 +41,7 @@ h1 { font-size: 2rem !important; }
 """
 # → and ← take the next and the previous step, wherever the page has the focus except in a
 # control that uses the arrows itself. Fixed text. (st.button's own shortcut="Right" missed
-# presses in Chromium on pages with an editable table; see tests/test_browser_present.py.)
+# every press on the eight-schools page in Chromium 156; tests/test_browser_present.py presses.)
 STEP_KEYS = """<script>
 if (!window.hbvizStepKeys) {
   window.hbvizStepKeys = true;
@@ -145,11 +144,11 @@ def path_panel(page: str) -> lecture_path.Step | None:
         key=STEP_KEY,
         bind="query-params",
         label_visibility="collapsed",
-        help="Each step is a link of its own: copy the address.",
+        help="Each step is a link of its own: copy the address. → and ← step too.",
     )
     before, after = buttons.columns(2)
     before.button(
-        "Back (←)",
+        "Back",
         icon=":material/arrow_back:",
         disabled=number is None or number <= 1,
         on_click=_move,
@@ -158,7 +157,7 @@ def path_panel(page: str) -> lecture_path.Step | None:
         key="step-back",
     )
     after.button(
-        "Next (→)",
+        "Next",
         icon=":material/arrow_forward:",
         disabled=number is not None and number >= len(steps),
         on_click=_move,
@@ -193,11 +192,10 @@ def resolve_pending(named: Mapping[str, float]) -> None:
 
 
 def preset_buttons(page: str, named: Mapping[str, float] | None = None) -> None:
-    """One button per preset of the page's main dial, in a row."""
-    presets = lecture_path.presets(page)
-    for col, preset in zip(st.columns(len(presets)), presets, strict=True):
+    """One button per preset of the page's main dial."""
+    for preset in lecture_path.presets(page):  # one under another: a dial's column is narrow
         values = lecture_path.resolve(preset.values, named or {})
-        col.button(
+        st.button(
             preset.label,
             on_click=st.session_state.update,
             args=(values,),

@@ -225,8 +225,8 @@ def test_the_chosen_tau_markers_are_whole_at_tau_zero():
     assert fig.data[-1].cliponaxis is False  # not cut in half by the axis
 
 
-def test_the_heat_map_colour_bar_title_sits_above_its_ticks(post):
+def test_the_heat_map_colour_bar_title_runs_beside_its_ticks(post):
     from hbviz import summaries
 
     fig = figs.pairwise_heatmap(summaries.pairwise_greater(post.theta), NAMES)
-    assert fig.data[0].colorbar.title.side == "top"
+    assert fig.data[0].colorbar.title.side == "right"

@@ -228,17 +228,8 @@ def shrinkage_plot(
         zeroline=False,
     )
     if weight is not None:
-        fig.add_annotation(
-            text=f"marker size: {weight_label}",
-            xref="paper",
-            yref="paper",
-            x=1,
-            y=1.02,
-            xanchor="right",
-            yanchor="bottom",
-            showarrow=False,
-            font={"color": REFERENCE},
-        )
+        # the legend's title, above its entries: an annotation at the top right ran into them
+        fig.update_layout(legend_title={"text": f"marker size: {weight_label}", "side": "top"})
     return fig
 
 

@@ -450,8 +450,8 @@ def pairwise_heatmap(
             textfont={"size": font_size(large_fonts) - 2},
             customdata=hover,
             hovertemplate="%{customdata}<extra></extra>",
-            # the title above the bar, not beside it, where it ran into the tick labels
-            colorbar={"title": {"text": "Pr(row > column)", "side": "top"}},
+            # the title along the bar, right of its ticks: above it, it ran into the top tick
+            colorbar={"title": {"text": "Pr(row > column)", "side": "right"}},
         )
     )
     apply_layout(
