@@ -160,5 +160,5 @@ def empirical_bayes_note(y: int, n: int, sd: float) -> str:
         f"For {y}/{n} the posterior sd is {significant(sd)} and the variance {significant(sd**2)}."
     )
     if (y, n) == (4, 14):
-        note += ' The lecture slide labels the sd, 0.083, as "var".'
+        note += ' The lecture slide labels 0.083 as "var": it is the standard deviation.'
     return note

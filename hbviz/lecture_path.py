@@ -116,14 +116,13 @@ PATHS: dict[str, tuple[Step, ...]] = {
             "densities",
         ),
         Step(
-            "Is **2015-2016** higher than the other seasons? Independent and hierarchical models "
-            "answer differently.",
+            "Is **2015-2016** higher than the other seasons? The hierarchical model's answers are "
+            "less extreme than the independent ones: it pulls the seasons together.",
             {"this_season": "2015-2016"},
             "answers-bars",
         ),
         Step(
-            "The first season, **2012-2013**, had the fewest attempts: it is the least sure of "
-            "being higher.",
+            "The same questions for **2012-2013**, the season with the fewest attempts (46).",
             {"this_season": "2012-2013"},
             "answers-bars",
         ),
@@ -142,13 +141,15 @@ PATHS: dict[str, tuple[Step, ...]] = {
             "pooling-estimates",
         ),
         Step(
-            "**Complete pooling**: one mean for all values, and no divergences.",
+            "**Complete pooling**: one mean and one noise sd for all five values; compare its "
+            "divergences with no pooling's.",
             {"noncentered": False},
             "pooling-estimates",
         ),
         Step(
-            "**Partial pooling**, centered: group means between the two, but τ is poorly "
-            "determined and a funnel makes some transitions diverge.",
+            "**Partial pooling**, centered: group means between the two; with three groups τ is "
+            "poorly determined, and the funnel between τ and the group means can make transitions "
+            "diverge.",
             {"noncentered": False},
             "pooling-estimates",
         ),

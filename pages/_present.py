@@ -37,6 +37,7 @@ h1 { font-size: 2rem !important; }
 [data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
 [data-testid="stGraphVizChart"] svg { zoom: 1.4; }
 .katex { font-size: 1.25em; }
+.st-key-step-focus { outline: 3px solid #0072B2; outline-offset: 2px; }
 </style>
 """
 # → and ← take the next and the previous step, wherever the page has the focus except in a
@@ -143,6 +144,7 @@ def path_panel(page: str) -> lecture_path.Step | None:
         list(range(1, len(steps) + 1)),
         key=STEP_KEY,
         bind="query-params",
+        required=True,  # no step is the start, not a choice: an empty ?step= is named
         label_visibility="collapsed",
         help="Each step is a link of its own: copy the address. → and ← step too.",
     )
