@@ -172,7 +172,7 @@ PRESETS: dict[str, tuple[Preset, ...]] = {
         Preset("the lecture's 4 / 14", {"current_y": 4, "current_n": 14}),
         Preset("same rate, 40 / 140", {"current_y": 40, "current_n": 140}),
     ),
-    POOLING: (Preset("one chain × 1000 draws, as the tutorial", {"chains": 1, "draws": 1000}),),
+    POOLING: (Preset("the tutorial's 1 chain × 1000 draws", {"chains": 1, "draws": 1000}),),
 }
 
 

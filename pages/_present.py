@@ -178,7 +178,6 @@ def path_panel(page: str) -> lecture_path.Step | None:
             st.session_state[_ui.SCROLL_KEY] = True  # once: _ui.plot brings the figure into view
     if number is None:
         box.caption("Press **Next** (or →) to follow the lecture step by step.")
-        st.session_state[_ui.FOCUS_KEY] = None
         return None
     step = steps[number - 1]
     box.markdown(f"**{number} / {len(steps)}.** {step.text}")

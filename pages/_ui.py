@@ -223,6 +223,7 @@ def _through_the_router() -> None:
 def page_intro(title: str, look_for: str, model_latex: str | None = None) -> None:
     """Title, what to look at, and the model written out."""
     _through_the_router()
+    st.session_state[FOCUS_KEY] = None  # until the page's lecture path names its step's figure
     st.title(title)
     start_link_notes()
     st.markdown(look_for)

@@ -96,6 +96,16 @@ def press(tab, key: str) -> None:
     tab.keyboard.up(key)
 
 
+def in_view(tab) -> bool:
+    """Whether the framed figure's middle is on the screen."""
+    return tab.evaluate(
+        """() => {
+            const box = document.querySelector(".st-key-step-focus")?.getBoundingClientRect();
+            return !!box && 0 <= (box.top + box.bottom) / 2 && (box.top + box.bottom) / 2 <= innerHeight;
+        }"""
+    )
+
+
 def step_text(tab) -> str:
     return tab.locator(".st-key-lecture-path").inner_text()
 
@@ -145,6 +155,7 @@ def test_every_step_of_the_path_is_reached_and_shows_its_values_and_figure(tab, 
         assert f"{number} / {len(steps)}." in step_text(tab)
         focus = tab.locator(".st-key-step-focus [data-testid='stPlotlyChart'] .main-svg")
         eventually(lambda f=focus: f.count() >= 1, what=f"step {number}'s figure framed")
+        eventually(lambda: in_view(tab), what=f"step {number}'s figure scrolled into view")
         for key, value in step.values.items():
             if value in lecture_path.NAMED:
                 continue  # a number the page computes; the AppTest tests check it
