@@ -175,7 +175,7 @@ def path_panel(page: str) -> lecture_path.Step | None:
         if number is not None:
             given = frozenset(st.query_params) - {STEP_KEY} if first_run else frozenset()
             _apply(steps[number - 1].values, skip=given)
-            st.session_state[_ui.SCROLL_KEY] = True  # once: _ui.plot brings the figure into view
+            st.session_state[_ui.SCROLL_KEY] = number  # once: _ui.plot brings its figure into view
     if number is None:
         box.caption("Press **Next** (or →) to follow the lecture step by step.")
         return None

@@ -233,9 +233,11 @@ def page_intro(title: str, look_for: str, model_latex: str | None = None) -> Non
 
 PRESENT_KEY = "present"  # presenter mode's switch (pages/_present.py), read by plot()
 FOCUS_KEY = "_present-focus"  # the key of the figure the lecture path's step is about
-SCROLL_KEY = "_present-scroll"  # set when a step was just taken: bring its figure into view
-_SCROLL_TO_FOCUS = """<script>
-document.querySelector(".st-key-step-focus")?.scrollIntoView({behavior: "smooth", block: "center"});
+SCROLL_KEY = "_present-scroll"  # the step just taken (its number): bring its figure into view
+# {step} makes each step's script new to the browser, which runs a script only when it first
+# appears: two steps in a row about one figure would otherwise scroll once.
+_SCROLL_TO_FOCUS = """<script>/* step {step} */
+document.querySelector(".st-key-step-focus")?.scrollIntoView({{behavior: "smooth", block: "center"}});
 </script>"""
 
 
@@ -657,8 +659,9 @@ def plot(builder: Callable[..., go.Figure], /, *args, key: str | None = None, **
         return
     with st.container(border=True, key="step-focus"):
         st.plotly_chart(fig, key=key, theme=None, config=config)
-    if st.session_state.pop(SCROLL_KEY, False):
-        st.html(_SCROLL_TO_FOCUS, unsafe_allow_javascript=True)
+    step = st.session_state.pop(SCROLL_KEY, None)
+    if step:
+        st.html(_SCROLL_TO_FOCUS.format(step=int(step)), unsafe_allow_javascript=True)
 
 
 # ---------------------------------------------------------------------------------------------
