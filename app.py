@@ -6,6 +6,7 @@ import pkgutil
 import sys
 import threading
 import types
+from pathlib import Path
 
 import streamlit as st
 
@@ -30,10 +31,13 @@ def _import_everything_once() -> None:
 _import_everything_once()
 
 from hbviz import lecture, warmup  # noqa: E402  (imported above, under the lock)
+from pages import _present  # noqa: E402
 
 st.set_page_config(
     page_title="hbviz: pooling and shrinkage",
-    page_icon=":material/hub:",
+    # a file the server sends itself: a Material icon here is fetched from fonts.gstatic.com,
+    # which an offline lecture room cannot reach
+    page_icon=str(Path(__file__).parent / "assets" / "hub.svg"),
     layout="wide",
     menu_items={"About": "hbviz: pooling and shrinkage in Bayesian hierarchical models."},
 )
@@ -47,4 +51,6 @@ PAGES = {
 # opened after the first one answer without a compile pause.
 warmup.start_in_background()
 
+# Drawn by the router, so that its query parameter outlives a change of page.
+_present.presenter_switch()
 st.navigation(PAGES).run()

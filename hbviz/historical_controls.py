@@ -143,3 +143,22 @@ def one_group_analyses(
     curves = {name: stats.beta.pdf(x, rows[name]["alpha"], rows[name]["beta"]) for name in fixed}
     curves["full Bayes"] = beta_mixture_density(x, alpha_draws, beta_draws, y, n)
     return x, curves, table
+
+
+def significant(value: float, digits: int = 2) -> str:
+    """``value`` to ``digits`` significant digits, without an exponent: 0.0000018, not 1.8e-06
+    (nor 0.0000 at a fixed number of decimals)."""
+    return np.format_float_positional(
+        float(value), precision=digits, unique=False, fractional=False, trim="-"
+    )
+
+
+def empirical_bayes_note(y: int, n: int, sd: float) -> str:
+    """What the empirical-Bayes panel says about the current experiment ``y`` / ``n`` whose
+    posterior sd is ``sd``; at the lecture's 4 / 14 it names the slide's mislabelled "var"."""
+    note = (
+        f"For {y}/{n} the posterior sd is {significant(sd)} and the variance {significant(sd**2)}."
+    )
+    if (y, n) == (4, 14):
+        note += ' The lecture slide labels 0.083 as "var": it is the standard deviation.'
+    return note

@@ -31,6 +31,7 @@ from hbviz import (
     your_data,
 )
 from hbviz.plots import eight_schools as eight_schools_figs
+from pages import _code
 
 # ---------------------------------------------------------------------------------------------
 # Cached computations. Arguments are tuples/scalars so that Streamlit hashes them cheaply and
@@ -166,6 +167,23 @@ def nuts_forms_panel(
         for form, fit in fits.items()
     }
     plot(eight_schools_figs.funnel_plot, funnels, group_label=names[0])
+    st.caption(
+        "The centered form samples θ_j ~ N(μ, τ²) directly: at small τ the posterior narrows into "
+        "a funnel whose neck NUTS cannot follow, so transitions diverge (red) and small τ is "
+        "under-sampled. The non-centered form samples θ_j = μ + τ·η_j, η_j ~ N(0, 1): no funnel."
+    )
+    sizes = dict(num_chains=num_chains, draws=draws, exact_draws=exact_draws)
+    _code.nuts_forms_code(y, sigma, names=names, priors=priors, **sizes)
+
+
+def nuts_priors_note(pri: estimate_tables.NutsPriors, tau_prior_label: str) -> None:
+    """Which proper priors the eight-schools NUTS panel uses (:func:`estimate_tables.nuts_priors`)."""
+    st.markdown(
+        f"NUTS needs proper priors, so here τ ~ {tau_prior_label}(0, {pri.tau_scale:g}) and "
+        f"μ ~ N({pri.mu_prior[0]:g}, {pri.mu_prior[1]:g}²)"
+        + (", standing in for the page's improper priors" if pri.substituted else "")
+        + ". The exact p(τ | y) it is compared with is computed under these same priors."
+    )
 
 
 def with_spinner(message: str, compute: Callable, *args, **kwargs):
@@ -197,24 +215,22 @@ def _through_the_router() -> None:
 def page_intro(title: str, look_for: str, model_latex: str | None = None) -> None:
     """Title, what to look at, and the model written out."""
     _through_the_router()
+    st.session_state[FOCUS_KEY] = None  # until the page's lecture path names its step's figure
     st.title(title)
-    _start_link_notes()
+    start_link_notes()
     st.markdown(look_for)
     if model_latex:
         st.latex(model_latex)
 
 
-LARGE_FONTS_KEY = "large"  # the toggle's key, read by plot()
-
-
-def large_fonts_toggle() -> bool:
-    """Sidebar switch to projector-sized fonts in every figure; kept in the URL."""
-    return sidebar.toggle(
-        "Large fonts (projector)",
-        key=LARGE_FONTS_KEY,
-        bind="query-params",
-        help="Bigger text in plots.",
-    )
+PRESENT_KEY = "present"  # presenter mode's switch (pages/_present.py), read by plot()
+FOCUS_KEY = "_present-focus"  # the key of the figure the lecture path's step is about
+SCROLL_KEY = "_present-scroll"  # the step just taken (its number): bring its figure into view
+# {step} makes each step's script new to the browser, which runs a script only when it first
+# appears: two steps in a row about one figure would otherwise scroll once.
+_SCROLL_TO_FOCUS = """<script>/* step {step} */
+document.querySelector(".st-key-step-focus")?.scrollIntoView({{behavior: "smooth", block: "center"}});
+</script>"""
 
 
 def reset_button(defaults: Mapping[str, object], *, on_reset: Callable[[], None] | None = None):
@@ -227,10 +243,11 @@ def reset_button(defaults: Mapping[str, object], *, on_reset: Callable[[], None]
     def reset() -> None:
         for key, value in defaults.items():
             st.session_state[key] = value
+        st.session_state["step"] = None  # off the lecture path (pages/_present.py)
         if on_reset is not None:
             on_reset()
 
-    st.sidebar.button("Reset to the lecture's values", on_click=reset, width="stretch")
+    st.sidebar.button("Reset to the lecture's values", on_click=reset, width="stretch", key="reset")
 
 
 def section(title: str, method: str) -> None:
@@ -373,7 +390,7 @@ def show_table(
 _LINK_NOTES = threading.local()  # each session's script runs in its own thread
 
 
-def _start_link_notes() -> None:
+def start_link_notes() -> None:
     """Open this run's note about unusable link values (called by page_intro, under the title)."""
     _LINK_NOTES.box = st.empty()
     _LINK_NOTES.lines = []
@@ -619,17 +636,27 @@ def _cached_figure(
 def plot(builder: Callable[..., go.Figure], /, *args, key: str | None = None, **kwargs) -> None:
     """Show ``builder(*args, large_fonts=..., **kwargs)``, built once per distinct input.
 
-    ``large_fonts`` follows the page's :func:`large_fonts_toggle`. The arguments are hashed by
-    Streamlit (NumPy arrays, DataFrames, tuples, scalars); the builder is keyed by its module and
-    name. The figure is shared between reruns and sessions (no copy is made, which is what makes a
-    hit free), so nothing may modify it: a builder takes every title and name as an argument.
+    ``large_fonts`` follows presenter mode (:data:`PRESENT_KEY`). The figure the lecture path's
+    current step is about (its ``key``) is framed, and scrolled into view when the step was just
+    taken. The arguments are hashed by Streamlit (NumPy arrays, DataFrames, tuples, scalars); the
+    builder is keyed by its module and name. The figure is shared between reruns and sessions (no
+    copy is made, which is what makes a hit free), so nothing may modify it: a builder takes every
+    title and name as an argument.
     """
-    kwargs["large_fonts"] = bool(st.session_state.get(LARGE_FONTS_KEY, False))
+    kwargs["large_fonts"] = bool(st.session_state.get(PRESENT_KEY, False))
     name = f"{builder.__module__}.{builder.__qualname__}"
     fig = _cached_figure(builder, name, args, kwargs)
     # theme=None: Streamlit's theme would override the figure's template and font sizes, and
     # with them the projector-sized fonts.
-    st.plotly_chart(fig, key=key, theme=None, config={"displaylogo": False, "scrollZoom": False})
+    config = {"displaylogo": False, "scrollZoom": False}
+    if key is None or key != st.session_state.get(FOCUS_KEY):
+        st.plotly_chart(fig, key=key, theme=None, config=config)
+        return
+    with st.container(border=True, key="step-focus"):
+        st.plotly_chart(fig, key=key, theme=None, config=config)
+    step = st.session_state.pop(SCROLL_KEY, None)
+    if step:
+        st.html(_SCROLL_TO_FOCUS.format(step=int(step)), unsafe_allow_javascript=True)
 
 
 # ---------------------------------------------------------------------------------------------

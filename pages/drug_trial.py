@@ -4,38 +4,40 @@ import streamlit as st
 
 from hbviz import beta_binomial, beta_comparisons, datasets, historical_controls, lecture, summaries
 from hbviz.plots import beta_binomial as plots
-from pages import _lecture_notes, _predictive, _ui
+from pages import _lecture_notes, _predictive, _present, _ui
 
 RATS = datasets.rat_tumor()
 HIST_Y, HIST_N = RATS["y"].to_numpy()[:-1], RATS["n"].to_numpy()[:-1]
 DEFAULTS = {"current_y": int(RATS["y"].iloc[-1]), "current_n": int(RATS["n"].iloc[-1])}
 DEFAULTS |= _predictive.DRUG_TRIAL_DEFAULTS
-DRAWS = lecture.page("pages/drug_trial.py").exact_draws
+PAGE = "pages/drug_trial.py"
+DRAWS = lecture.page(PAGE).exact_draws
+BIND = {v: {"key": f"current_{v}", "bind": "query-params"} for v in ("y", "n")}
 
 _ui.page_intro(
     "Drug trial: a new experiment against 70 historical control groups",
     "In the lecture 4 of 14 rats (0.29) got tumors. Is that a high rate? On its own it is a wide "
     "guess; the 70 earlier experiments say rates near 0.14 are usual, so both Bayesian analyses "
-    "pull the estimate down. Change the current result in the sidebar and compare **empirical "
+    "pull the estimate down. Change the current result beside its plot and compare **empirical "
     "Bayes** (a prior fitted to the history) with **full Bayes** (α and β uncertain too).",
     r"y_j \sim \mathrm{Bin}(n_j, \theta_j), \quad \theta_j \sim \mathrm{Beta}(\alpha, \beta), "
     r"\quad p(\alpha, \beta) \propto (\alpha + \beta)^{-5/2}, \quad j = 1, \dots, 71",
 )
-_ui.large_fonts_toggle()
+_present.path_panel(PAGE)
 _ui.reset_button(DEFAULTS)
-st.sidebar.subheader("Current experiment")
-y = _ui.sidebar.number_input(
-    "rats with tumors, y", 0, 2000, DEFAULTS["current_y"], 1, key="current_y", bind="query-params"
-)
-n = _ui.sidebar.number_input(
-    "rats in the group, n", 1, 2000, DEFAULTS["current_n"], 1, key="current_n", bind="query-params"
-)
+st.subheader("The current experiment, analysed three ways")
+dial, current = st.columns([1, 2.6], vertical_alignment="center")
+with dial:
+    box = _ui.LinkCheckedContainer(dial)
+    y = box.number_input("rats with tumors, y", 0, 2000, DEFAULTS["current_y"], 1, **BIND["y"])
+    n = box.number_input("rats in the group, n", 1, 2000, DEFAULTS["current_n"], 1, **BIND["n"])
+    _present.preset_buttons(PAGE)
 
 try:
     all_y, all_n = historical_controls.with_current(HIST_Y, HIST_N, y, n)
 except ValueError as err:
     _ui.show_problem(err, prefix="Cannot analyse this: ")
-    st.info("Make y at most n in the sidebar (the lecture's values are y = 4, n = 14).")
+    st.info("Make y at most n (the lecture's values are y = 4, n = 14).")
     st.stop()
 
 prior = beta_binomial.moment_estimate(HIST_Y, HIST_N)
@@ -46,6 +48,35 @@ with st.spinner("Computing the exact posterior…", show_time=True):
         _ui.as_tuple(all_y.astype(int)), _ui.as_tuple(all_n.astype(int)), draws=DRAWS
     )
 hyper = beta_binomial.hyperparameter_summary(full)
+with current:
+    _ui.method_badge("exact")
+    x, curves, table = historical_controls.one_group_analyses(
+        y,
+        n,
+        empirical_prior=prior,
+        alpha_draws=full.alpha,
+        beta_draws=full.beta,
+        theta_draws=full.theta[:, -1],
+    )
+    _ui.plot(
+        plots.current_posteriors,
+        x,
+        curves,
+        observed_rate=y / n,
+        colors=plots.METHOD_COLORS,
+        key="current",
+    )
+    _ui.show_table(
+        table.rename(columns={"lower": "2.5%", "upper": "97.5%"}),
+        file_name="drug_trial_current.csv",
+        key="current",
+        formats={c: "%.3f" for c in ("mean", "sd", "2.5%", "97.5%")},
+    )
+    st.caption(
+        "Independent: the current rats alone with a uniform Beta(1, 1) prior. Full Bayes: "
+        f"Beta(α + y, β + n − y) averaged over {DRAWS:,} draws of (α, β); quantiles from the "
+        "draws of θ."
+    )
 
 left, right = st.columns(2)
 with left:
@@ -70,9 +101,9 @@ with left:
         key="history",
     )
     st.caption(
-        'For 4/14 the lecture slide labels 0.083 as "var": it is the standard deviation (the '
-        f"variance here is {eb_sd**2:.4f}). Empirical Bayes treats the fitted α, β as known, so "
-        "its interval ignores their uncertainty; full Bayes (right) does not."
+        historical_controls.empirical_bayes_note(y, n, eb_sd)
+        + " Empirical Bayes treats the fitted α, β as known, so its interval ignores their "
+        "uncertainty; full Bayes (right) does not."
     )
 with right:
     st.subheader("Full Bayes: the population parameters")
@@ -100,36 +131,6 @@ with right:
     if full.truncated:
         st.warning(f"{full.edge_mass:.1%} of the posterior mass lies on the edge of the grid.")
     _ui.download_posterior(full, "rat_tumors_full_bayes.nc", observed={"y": all_y, "n": all_n})
-
-st.subheader(f"The current experiment, {y}/{n}, analysed three ways")
-_ui.method_badge("exact")
-x, curves, table = historical_controls.one_group_analyses(
-    y,
-    n,
-    empirical_prior=prior,
-    alpha_draws=full.alpha,
-    beta_draws=full.beta,
-    theta_draws=full.theta[:, -1],
-)
-_ui.plot(
-    plots.current_posteriors,
-    x,
-    curves,
-    observed_rate=y / n,
-    colors=plots.METHOD_COLORS,
-    key="current",
-)
-_ui.show_table(
-    table.rename(columns={"lower": "2.5%", "upper": "97.5%"}),
-    file_name="drug_trial_current.csv",
-    key="current",
-    formats={c: "%.3f" for c in ("mean", "sd", "2.5%", "97.5%")},
-)
-st.caption(
-    "Independent: the current rats alone with a uniform Beta(1, 1) prior. Full Bayes: "
-    f"Beta(α + y, β + n − y) averaged over {DRAWS:,} draws of (α, β); quantiles from the "
-    "draws of θ."
-)
 
 st.subheader("All 71 experiments: posterior against observed rate")
 _ui.method_badge("exact")

@@ -5,8 +5,9 @@ import numpy as np
 import streamlit as st
 
 from hbviz import datasets, estimate_tables, lecture, normal_normal, priors, summaries, table_checks
+from hbviz import lecture_path as path
 from hbviz.plots import eight_schools as figs
-from pages import _code, _lecture_notes, _predictive, _ui
+from pages import _lecture_notes, _predictive, _present, _ui
 
 PAGE = lecture.page("pages/eight_schools.py")
 PRIORS = {name: priors.label(name) for name in priors.names("exact")}
@@ -35,22 +36,22 @@ COLUMNS = {
 _ui.page_intro(
     "Eight schools: how much should the schools borrow from each other?",
     "Each school's coaching effect y_j was estimated with a standard error σ_j. Compare no pooling, "
-    "complete pooling and the hierarchical model; look at **p(τ | y)**; then move **τ** in the "
-    "sidebar and watch every estimate slide toward the common mean, furthest for the largest "
+    "complete pooling and the hierarchical model; look at **p(τ | y)**; then move **τ** beside "
+    "its figure and watch every estimate slide toward the common mean, furthest for the largest "
     "σ_j. Last, ask which school is best, and how sure we can be.",
     r"y_j \mid \theta_j \sim \mathrm{N}(\theta_j, \sigma_j^2), \quad "
     r"\theta_j \mid \mu, \tau \sim \mathrm{N}(\mu, \tau^2), \quad p(\mu, \tau) = p(\mu)\, p(\tau)",
 )
-sb = _ui.sidebar  # checks every value the link holds before its widget reads it
-_ui.large_fonts_toggle()
+_present.path_panel(PAGE.path)
 _ui.reset_button(DEFAULTS, on_reset=lambda: _ui.reset_editable_data("data"))
+sb = _present.more_controls()  # checks every value the link holds before its widget reads it
 
 
-def slider(key: str, **kwargs) -> float:
-    """The sidebar slider ``SLIDERS[key]``, kept in the URL, starting at the lecture's value."""
+def slider(key: str, where=sb, **kwargs) -> float:
+    """The slider ``SLIDERS[key]`` in ``where``, kept in the URL, at first the lecture's value."""
     label, *bounds = SLIDERS[key]
     bounds = dict(zip(("min_value", "max_value", "step"), bounds, strict=True)) | kwargs
-    return sb.slider(label, value=DEFAULTS[key], key=key, **BIND, **bounds)
+    return where.slider(label, value=DEFAULTS[key], key=key, **BIND, **bounds)
 
 
 def table(frame, name: str, digits: int) -> None:
@@ -96,7 +97,7 @@ with right:
     cols[1].metric("Hierarchical: E(μ | y)", f"{post.mu.mean():.1f}")
     cols[2].metric("Hierarchical: median of τ", f"{np.median(post.tau):.1f}")
     intervals = estimate_tables.pooling_intervals(names, y, sigma, post.theta)
-    _ui.plot(figs.pooling_forest, intervals, pooled_mean=pooled, x_title=UNIT)
+    _ui.plot(figs.pooling_forest, intervals, pooled_mean=pooled, x_title=UNIT, key="pooling-forest")
     st.caption(
         "Points and 95% intervals: y_j ± 1.96 σ_j; the precision-weighted mean ± 1.96 × its "
         "sd; the posterior median and 2.5–97.5% quantiles of θ_j."
@@ -108,19 +109,26 @@ with right:
 
 _ui.section("2 · How different are the schools? p(τ | y)", "exact")
 tau_max = estimate_tables.tau_axis_limit(post.tau)
+lo, med, hi = np.quantile(post.tau, [0.025, 0.5, 0.975])
+named = {path.POSTERIOR_MEDIAN: round(med * 2) / 2, path.AXIS_END: tau_max}  # the presets
+_present.resolve_pending(named)
 if st.session_state.get("tau", 0.0) > tau_max:  # the τ axis shrank after the data or prior changed
     st.session_state["tau"] = tau_max
-sb.header("Conditional on τ")
-tau = slider("tau", max_value=tau_max)
-_ui.plot(figs.tau_posterior_plot, post.tau_grid, post.tau_density, chosen_tau=tau, x_max=tau_max)
-lo, med, hi = np.quantile(post.tau, [0.025, 0.5, 0.975])
-st.caption(
-    f"BDA3 Fig. 5.5. Median of τ {med:.1f}, 95% interval {lo:.1f} to {hi:.1f}: τ near 0 "
-    "(complete pooling) is plausible, but so are values large enough to matter."
-)
-_lecture_notes.normal_steps(y, sigma, tau, post, names, **settings)
+fig_5_5 = st.container()  # filled once the τ dial below, beside the shrinkage plot, is read
 
-_ui.section(f"3 · Shrinkage given τ = {tau:g}", "exact")
+_ui.section("3 · Shrinkage given τ", "exact")
+dial, shrink = st.columns([1, 2.2], vertical_alignment="center")
+with dial:
+    tau = slider("tau", where=_ui.LinkCheckedContainer(dial), max_value=tau_max)
+    _present.preset_buttons(PAGE.path, named)
+with fig_5_5:
+    tau_plot = dict(chosen_tau=tau, x_max=tau_max, key="tau-posterior")
+    _ui.plot(figs.tau_posterior_plot, post.tau_grid, post.tau_density, **tau_plot)
+    st.caption(
+        f"BDA3 Fig. 5.5. Median of τ {med:.1f}, 95% interval {lo:.1f} to {hi:.1f}: τ near 0 "
+        "(complete pooling) is plausible, but so are values large enough to matter."
+    )
+    _lecture_notes.normal_steps(y, sigma, tau, post, names, **settings)
 grid = np.linspace(0.0, tau_max, 301)
 cond = normal_normal.conditional_posterior(y, sigma, grid, mu_prior=mu_prior)
 at = normal_normal.conditional_posterior(y, sigma, tau, mu_prior=mu_prior)
@@ -132,10 +140,11 @@ for col, moment in zip(st.columns(2), ("mean", "sd"), strict=True):
         _ui.plot(figs.conditional_plot, grid, curves, names, **marked)
 st.caption(
     "BDA3 Figs. 5.6–5.7: at τ = 0 every school gets the pooled estimate; as τ grows each "
-    "goes back to its own y_j, and its sd to σ_j. Below: where each y_j moves at this τ."
+    "goes back to its own y_j, and its sd to σ_j."
 )
-marked = dict(tau=tau, mu_hat=float(at.mu_mean[0]), x_title=UNIT)
-_ui.plot(figs.conditional_shrinkage_plot, y, at.theta_mean[0], at.theta_sd[0], names, **marked)
+with shrink:
+    marked = dict(tau=tau, mu_hat=float(at.mu_mean[0]), x_title=UNIT, key="shrinkage")
+    _ui.plot(figs.conditional_shrinkage_plot, y, at.theta_mean[0], at.theta_sd[0], names, **marked)
 
 _ui.section("4 · Posterior quantiles (BDA3 Table 5.3)", "exact")
 quantiles = estimate_tables.quantile_table(post, names)
@@ -155,7 +164,7 @@ cols = st.columns([2, 3])
 with cols[0]:
     table(probs, "probabilities", 3)
 with cols[1]:
-    _ui.plot(figs.probability_bars, names, probs.iloc[:, :2].to_dict("list"))
+    _ui.plot(figs.probability_bars, names, probs.iloc[:, :2].to_dict("list"), key="probabilities")
 _ui.plot(figs.pairwise_heatmap, summaries.pairwise_greater(post.theta), names)
 st.caption("Read along a row: the probability that this school's true effect beats the column's.")
 
@@ -180,12 +189,7 @@ run = sb.toggle(f"Run NUTS ({PAGE.nuts_chains} chains, both forms)", key="nuts",
 label = "NUTS draws per chain (and as many warm-up)"
 n = sb.select_slider(label, NUTS_DRAWS, DEFAULTS["nuts_draws"], key="nuts_draws", **BIND)
 pri = estimate_tables.nuts_priors(**settings)
-st.markdown(
-    f"NUTS needs proper priors, so here τ ~ {PRIORS[pri.tau_prior]}(0, {pri.tau_scale:g}) and "
-    f"μ ~ N({pri.mu_prior[0]:g}, {pri.mu_prior[1]:g}²)"
-    + (", standing in for the page's improper priors" if pri.substituted else "")
-    + ". The exact p(τ | y) it is compared with is computed under these same priors."
-)
+_ui.nuts_priors_note(pri, PRIORS[pri.tau_prior])
 if not run:
     st.info(
         "Switch on **Run NUTS** in the sidebar to fit both forms (a few seconds the first time)."
@@ -194,9 +198,3 @@ if not run:
 proper = dict(tau_prior=pri.tau_prior, tau_scale=pri.tau_scale, mu_prior=pri.mu_prior)
 sizes = dict(num_chains=PAGE.nuts_chains, draws=n, exact_draws=PAGE.exact_draws)
 _ui.nuts_forms_panel(**estimates, names=names, priors=proper, **sizes)
-_code.nuts_forms_code(**estimates, names=names, priors=proper, **sizes)
-st.caption(
-    "The centered form samples θ_j ~ N(μ, τ²) directly: at small τ the posterior narrows into a "
-    "funnel whose neck NUTS cannot follow, so transitions diverge (red) and small τ is "
-    "under-sampled. The non-centered form samples θ_j = μ + τ·η_j, η_j ~ N(0, 1): no funnel."
-)

@@ -7,12 +7,13 @@ import streamlit as st
 
 from hbviz import beta_comparisons, datasets, lecture, table_checks
 from hbviz.plots import beta_binomial as plots
-from pages import _predictive, _ui
+from pages import _predictive, _present, _ui
 
 SEASONS = datasets.free_throws()
 DEFAULTS = {"prior_alpha": 1.0, "prior_beta": 1.0, "this_season": SEASONS["season"].iloc[-1]}
 DEFAULTS |= _predictive.SCALE_DEFAULTS
-DRAWS = lecture.page("pages/free_throws.py").exact_draws
+PAGE = "pages/free_throws.py"
+DRAWS = lecture.page(PAGE).exact_draws
 
 _ui.page_intro(
     "Free throws: is this season better than the past ones?",
@@ -25,16 +26,17 @@ _ui.page_intro(
     r"\quad \text{independent: } \alpha, \beta \text{ fixed;} \quad "
     r"\text{hierarchical: } p(\alpha, \beta) \propto (\alpha + \beta)^{-5/2}",
 )
-_ui.large_fonts_toggle()
+_present.path_panel(PAGE)
 _ui.reset_button(DEFAULTS, on_reset=lambda: _ui.reset_editable_data("seasons"))
-st.sidebar.subheader("Prior of the independent model")
-prior_alpha = _ui.sidebar.slider(
+sb = _present.more_controls()
+sb.subheader("Prior of the independent model")
+prior_alpha = sb.slider(
     "α (prior makes + 1)", 0.5, 100.0, 1.0, 0.5, key="prior_alpha", bind="query-params"
 )
-prior_beta = _ui.sidebar.slider(
+prior_beta = sb.slider(
     "β (prior misses + 1)", 0.5, 100.0, 1.0, 0.5, key="prior_beta", bind="query-params"
 )
-st.sidebar.caption("Beta(1, 1) is uniform and gives the lecture's table.")
+sb.caption("Beta(1, 1) is uniform and gives the lecture's table.")
 
 data_col, table_col = st.columns([2, 3])
 with data_col:
@@ -50,7 +52,9 @@ with data_col:
 names = table["season"].astype(str).str.strip().tolist()
 made = table["made"].to_numpy(dtype=int)
 attempts = table["attempts"].to_numpy(dtype=int)
-this_name = _ui.sidebar.selectbox(
+left, right = st.columns(2)
+right.subheader("Is this season higher than the other seasons?")
+this_name = _ui.LinkCheckedContainer(right).selectbox(
     "This season", names, index=len(names) - 1, key="this_season", bind="query-params"
 )
 this = names.index(this_name) if this_name in names else len(names) - 1
@@ -78,7 +82,6 @@ with table_col:
         formats={c: "%.3f" for c in ("made / attempts", "mean", "sd", "2.5%", "97.5%")},
     )
 
-left, right = st.columns(2)
 with left:
     st.subheader("Independent posterior densities")
     _ui.method_badge("exact")
@@ -93,7 +96,6 @@ with left:
         key="densities",
     )
 with right:
-    st.subheader(f"Is {_ui.plain(this_name)} higher than the other seasons?")
     _ui.method_badge("exact")
     greater_ind, best_ind = beta_comparisons.independent_comparisons(alpha, beta, this)
     greater_hier, best_hier = beta_comparisons.hierarchical_comparisons(hier.theta, this)

@@ -16,7 +16,6 @@ _ui.page_intro(
     "is pulled toward the population mean, and the less a group's own data say, the further it "
     "is pulled. Move the sliders on each page and watch the estimates shrink.",
 )
-_ui.large_fonts_toggle()
 
 left, right = st.columns([2, 3])
 with left:

@@ -4,7 +4,7 @@ import streamlit as st
 
 from hbviz import datasets, lecture, pooling
 from hbviz.plots import pooling as figs
-from pages import _code, _ui
+from pages import _code, _present, _ui
 
 PAGE = lecture.page("pages/levels_of_pooling.py")
 DEFAULTS = {"chains": PAGE.nuts_chains, "draws": PAGE.nuts_draws, "seed": 0, "noncentered": False}
@@ -33,28 +33,9 @@ _ui.page_intro(
     r"\mu_g \sim \mathcal N(\mu_\text{pop}, \tau^2)",
 )
 
-st.sidebar.header("NUTS")
-chains = _ui.sidebar.slider("Chains", 1, 4, DEFAULTS["chains"], key="chains", bind="query-params")
-draws = _ui.sidebar.select_slider(
-    "Draws per chain (and as many warm-up steps)",
-    options=[50, 100, 250, 500, 1000, 2000],
-    value=DEFAULTS["draws"],
-    key="draws",
-    bind="query-params",
-    help="Fewer draws fit faster; R-hat and n_eff get noisier.",
-)
-seed = _ui.sidebar.number_input("Seed", 0, 10_000, 0, step=1, key="seed", bind="query-params")
-noncentered = _ui.sidebar.toggle(
-    "Non-centered partial pooling",
-    key="noncentered",
-    bind="query-params",
-    help="Sample z_g ~ N(0, 1) and set μ_g = μ_pop + τ·z_g, instead of sampling μ_g.",
-)
-_ui.large_fonts_toggle()
-# Puts back the lecture's data, seed and model; the NUTS budget and the fonts stay as set.
-_ui.reset_button(
-    {"seed": 0, "noncentered": False}, on_reset=lambda: _ui.reset_editable_data("data")
-)
+_present.path_panel(PAGE.path)
+# Puts back the lecture's data, model and sampler settings.
+_ui.reset_button(DEFAULTS, on_reset=lambda: _ui.reset_editable_data("data"))
 
 data_col, plot_col = st.columns([1, 2.4])
 with data_col:
@@ -68,6 +49,25 @@ with data_col:
     )
     values = _ui.as_tuple(data["value"].astype(float))
     codes, names = pooling.group_codes(data["group"])
+    st.subheader("NUTS")
+    box = _ui.LinkCheckedContainer(data_col)
+    noncentered = box.toggle(
+        "Non-centered partial pooling",
+        key="noncentered",
+        bind="query-params",
+        help="Sample z_g ~ N(0, 1) and set μ_g = μ_pop + τ·z_g, instead of sampling μ_g.",
+    )
+    chains = box.slider("Chains", 1, 4, DEFAULTS["chains"], key="chains", bind="query-params")
+    draws = box.select_slider(
+        "Draws per chain (and as many warm-up steps)",
+        options=[50, 100, 250, 500, 1000, 2000],
+        value=DEFAULTS["draws"],
+        key="draws",
+        bind="query-params",
+        help="Fewer draws fit faster; R-hat and n_eff get noisier.",
+    )
+    seed = box.number_input("Seed", 0, 10_000, 0, step=1, key="seed", bind="query-params")
+    _present.preset_buttons(PAGE.path)
 
 INDEX_NOTES = {
     "no pooling": "`mu[i]`, `sigma[i]`: observation #i+1 (NumPyro counts from 0).",
@@ -89,7 +89,7 @@ WHY = {
     "partial pooling": f"With few groups (here {len(names)}) "
     + r"$\tau$ is poorly determined, and the centered form has the same funnel between $\tau$ "
     r"and the $\mu_g$. The non-centered form samples $z_g = (\mu_g - \mu_\text{pop})/\tau$, "
-    r"which is $\mathcal N(0, 1)$ whatever $\tau$: toggle it in the sidebar and compare the "
+    r"which is $\mathcal N(0, 1)$ whatever $\tau$: toggle it beside the estimates and compare the "
     r"divergences.",
 }
 

@@ -39,7 +39,6 @@ _ui.page_intro(
     r"\theta_j \sim \mathrm{N}(\mu, \tau^2)",
 )
 sb = _ui.sidebar
-_ui.large_fonts_toggle()
 _ui.reset_button(DEFAULTS)
 
 

@@ -65,7 +65,8 @@ def open_page(page, server, path: str, query: str = "") -> None:
 
 @pytest.mark.parametrize("path", PAGES)
 def test_every_page_loads_with_its_figures_drawn(page, server, path):
-    open_page(page, server, path)
+    """In presenter mode, as projected: these are the README's screenshots."""
+    open_page(page, server, path, "?present=true")
     assert_no_exception(page)
     charts = page.locator("[data-testid='stPlotlyChart'] .main-svg")
     charts.first.wait_for()

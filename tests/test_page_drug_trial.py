@@ -58,7 +58,7 @@ def test_lecture_values_are_shown(app_page):
     assert table.loc["empirical Bayes", "mean"] == pytest.approx(0.2234, abs=5e-4)
     # pooling pulls 4/14 = 0.286 down toward the historical rates
     assert table.loc["full Bayes", "mean"] < 4 / 14 < table.loc["independent", "mean"] + 0.05
-    history, contour, current, intervals, *_ = figures(at)
+    current, history, contour, intervals, *_ = figures(at)
     assert [t["name"] for t in history["data"]] == [
         "70 historical rates",
         "fitted prior Beta(1.4, 8.6)",
@@ -75,7 +75,7 @@ def test_lecture_values_are_shown(app_page):
 def test_moving_the_current_y_changes_the_posterior(app_page):
     at = app_page(PAGE)
     before = current_table(at)
-    curves_before = array(figures(at)[2]["data"][1]["y"])
+    curves_before = array(figures(at)[0]["data"][1]["y"])
     at.number_input(key="current_y").set_value(9).run()
     assert not at.exception
     shown = metrics(at)
@@ -83,7 +83,7 @@ def test_moving_the_current_y_changes_the_posterior(app_page):
     assert float(shown["posterior mean of θ"]) == pytest.approx(10.356 / 23.971, abs=1e-3)
     after = current_table(at)
     assert after.loc["full Bayes", "mean"] > before.loc["full Bayes", "mean"] + 0.1
-    curves_after = array(figures(at)[2]["data"][1]["y"])
+    curves_after = array(figures(at)[0]["data"][1]["y"])
     assert not np.allclose(curves_after, curves_before)
 
 
@@ -104,7 +104,7 @@ def test_y_above_n_is_a_message_not_a_crash(app_page):
 def test_reset_restores_the_lecture_values(app_page):
     at = app_page(PAGE, query={"current_y": "0", "current_n": "30"})
     assert eb_update(at).endswith("→ Beta(1.4, 38.6)")
-    at.button[0].click().run()
+    at.button(key="reset").click().run()
     assert eb_update(at).endswith("→ Beta(5.4, 18.6)")
 
 

@@ -84,7 +84,7 @@ def test_tau_slider_moves_the_markers_and_the_conditional_shrinkage(page):
     before = array(trace(figure_with_trace(at, "at τ = 10"), "at τ = 10")["y"])
     at.slider(key="tau").set_value(2.0).run()
     assert not at.exception
-    assert any(h.value == "3 · Shrinkage given τ = 2" for h in at.header)
+    assert at.slider(key="tau").value == 2.0
     means = figure_with_trace(at, "at τ = 2")
     after = array(trace(means, "at τ = 2")["y"])
     assert np.all(array(trace(means, "at τ = 2")["x"]) == 2.0)
@@ -145,9 +145,9 @@ def test_data_from_the_url_and_bad_data_are_handled(page):
 def test_reset_puts_the_lecture_values_back(page):
     # a bound option widget keeps its shown label in the URL
     at = page(tau="3", c="5", tau_prior="half-Cauchy")
-    assert any(h.value == "3 · Shrinkage given τ = 3" for h in at.header)
+    assert at.slider(key="tau").value == 3.0
     assert at.segmented_control(key="tau_prior").value == "half_cauchy"
-    next(b for b in at.button if b.label.startswith("Reset")).click().run()
+    at.button(key="reset").click().run()
     assert not at.exception
     assert at.slider(key="tau").value == 10.0
     assert at.slider(key="c").value == 28.0

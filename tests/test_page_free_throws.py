@@ -92,7 +92,7 @@ def test_a_bad_table_in_the_link_falls_back_to_the_lecture_data(app_page):
 def test_reset_restores_the_lecture_prior(app_page):
     at = app_page(PAGE, query={"prior_alpha": "5.0", "this_season": "2012-2013"})
     assert tables(at)["season"]["posterior"].iloc[0] == "Beta(30, 22)"
-    at.button[0].click().run()
+    at.button(key="reset").click().run()
     assert tables(at)["season"]["posterior"].tolist() == LECTURE_TABLE
     assert tables(at)["question"].index[-1] == "Pr(2015-2016 is best)"
 

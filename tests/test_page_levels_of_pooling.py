@@ -89,7 +89,7 @@ def test_a_broken_link_falls_back_to_the_lecture_data(page):
 def test_seed_and_reset(page):
     at = page(noncentered="true", seed="3")
     assert at.toggle(key="noncentered").value is True
-    at.button[0].click().run()
+    at.button(key="reset").click().run()
     assert not at.exception
     assert at.toggle(key="noncentered").value is False
     assert at.number_input(key="seed").value == 0

@@ -153,6 +153,16 @@ def test_shrinkage_between_models_keeps_its_labels_off_the_x_axis():
         "hierarchical",
         "population mean E(α/(α+β) | y) 0.539",
     ]
-    labels = {a.text: a for a in fig.layout.annotations}
-    assert labels["marker size: attempts"].yanchor == "bottom"
-    assert all(a.y >= 1 for a in fig.layout.annotations)  # above the plot, off the x axis
+    # said above the legend's entries, not in an annotation that ran into them
+    assert fig.layout.legend.title.text == "marker size: attempts"
+    assert fig.layout.legend.title.side == "top" and not fig.layout.annotations
+
+
+def test_free_throw_seasons_use_none_of_the_methods_colours():
+    """Issue 12: orange meant "this season" in the densities and "independent" in the bars."""
+    x = np.linspace(0.01, 0.99, 50)
+    density = np.ones((4, 50))
+    fig = plots.group_densities(x, density, ["a", "b", "c", "d"], highlight=3)
+    colours = {t.line.color for t in fig.data}
+    assert not colours & set(plots.METHOD_COLORS.values())
+    assert len(colours) == 4

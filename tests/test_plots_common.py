@@ -104,3 +104,19 @@ def test_large_fonts_make_text_bigger():
     small = common.density_plot({"a": ([0, 1], [1, 1])})
     large = common.density_plot({"a": ([0, 1], [1, 1])}, large_fonts=True)
     assert large.layout.font.size > small.layout.font.size
+
+
+def test_a_shrinkage_plot_of_a_few_groups_names_them_apart():
+    """Issue 12: the free-throw shrinkage plot did not say which season was which; seasons with
+    close estimates (0.54 and 0.53) get their names on opposite sides."""
+    raw, pooled = np.array([0.54, 0.44, 0.53, 0.66]), np.array([0.53, 0.47, 0.53, 0.6])
+    names = ["2012-2013", "2013-2014", "2014-2015", "2015-2016"]
+    fig = common.shrinkage_plot(raw, pooled, names, population_mean=0.55)
+    (labelled,) = [t for t in fig.data if t.text is not None]
+    assert list(labelled.text) == names and labelled.mode == "markers+text"
+    sides = dict(zip(names, labelled.textposition, strict=True))
+    assert sides["2012-2013"] != sides["2014-2015"]
+    many = common.shrinkage_plot(
+        np.arange(20.0), np.arange(20.0), [f"g{j}" for j in range(20)], population_mean=0.0
+    )
+    assert all(t.text is None for t in many.data)

@@ -199,3 +199,34 @@ def test_builders_accept_a_data_frame_index_of_numbers(post):
     assert isinstance(table, pd.DataFrame)
     fig = figs.quantile_forest(table)
     assert list(fig.layout.yaxis.ticktext)[:3] == ["1", "2", "3"]
+
+
+@pytest.mark.parametrize("large", [False, True])
+@pytest.mark.parametrize("moment", ["theta_mean", "theta_sd"])
+def test_figs_5_6_and_5_7_keep_their_right_edge_labels_a_line_apart(moment, large):
+    """Issue 12: F/E/C and D/G/B overlapped at the right edge. A label is font-size × 1.3 pixels
+    tall in a plot area of PLOT_AREA_PX; neighbours must be at least that far apart."""
+    tau = np.linspace(0, 30, 61)
+    values = getattr(normal_normal.conditional_posterior(Y, SIGMA, tau), moment)
+    fig = figs.conditional_plot(tau, values, NAMES, y_title="v", large_fonts=large)
+    ys = np.sort([a.y for a in fig.layout.annotations])
+    pixels_per_unit = figs.PLOT_AREA_PX / np.ptp(values)
+    assert np.diff(ys).min() * pixels_per_unit >= 1.3 * fig.layout.font.size - 1e-9
+
+
+def test_the_chosen_tau_markers_are_whole_at_tau_zero():
+    tau = np.linspace(0, 30, 61)
+    cond = normal_normal.conditional_posterior(Y, SIGMA, tau)
+    at = normal_normal.conditional_posterior(Y, SIGMA, 0.0)
+    fig = figs.conditional_plot(
+        tau, cond.theta_mean, NAMES, chosen_tau=0.0, chosen_values=at.theta_mean[0], y_title="v"
+    )
+    assert fig.data[-1].x[0] == fig.layout.xaxis.range[0] == 0.0
+    assert fig.data[-1].cliponaxis is False  # not cut in half by the axis
+
+
+def test_the_heat_map_colour_bar_title_runs_beside_its_ticks(post):
+    from hbviz import summaries
+
+    fig = figs.pairwise_heatmap(summaries.pairwise_greater(post.theta), NAMES)
+    assert fig.data[0].colorbar.title.side == "right"

@@ -60,3 +60,17 @@ def test_validation_stays_on_after_the_template():
     fig = style.apply_layout(two_panel_figure())
     with pytest.raises(ValueError, match="not_a_property"):
         fig.update_layout(not_a_property=1)
+
+
+def _luminance(color: str) -> float:
+    channels = [int(color[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def test_no_group_is_drawn_in_yellow_on_white():
+    """Issue 12: school G was Okabe–Ito yellow, 1.2:1 against the white page."""
+    assert style.OKABE_ITO["yellow"] not in style.GROUPS
+    contrast = 1.05 / (_luminance(style.DARK_YELLOW) + 0.05)
+    assert contrast >= 3.0, contrast
+    assert len(style.GROUPS) == len(set(style.GROUPS)) == 8

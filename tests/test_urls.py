@@ -121,8 +121,8 @@ def assert_lecture_values(at, lecture_values: dict[str, object], keys) -> None:
 
 def test_every_page_binds_some_parameter(lecture):
     """The discovery below finds controls (so an empty list cannot pass every other test)."""
-    assert "large" in lecture("home")
-    assert {"data", "tau", "tau_prior", "nuts_draws"} <= set(lecture("eight_schools"))
+    assert {"step", "current_y", "current_n"} <= set(lecture("drug_trial"))
+    assert {"data", "tau", "tau_prior", "nuts_draws", "step"} <= set(lecture("eight_schools"))
     assert {"seasons", "this_season", "prior_alpha"} <= set(lecture("free_throws"))
     assert {"data", "seed", "draws", "chains"} <= set(lecture("levels_of_pooling"))
 

@@ -73,9 +73,11 @@ def group_densities(
             f"got {density.shape}"
         )
     fig = go.Figure()
+    others = iter(style.GROUPS_BESIDE_METHODS * (len(labels) // 4 + 1))
     for j, label in enumerate(labels):
         bold = j == highlight
-        color = style.group_color(j)
+        # none of the methods' colours (METHOD_COLORS), which the next plots use
+        color = style.CHOSEN_GROUP if bold else next(others)
         fig.add_trace(
             go.Scatter(
                 x=x,

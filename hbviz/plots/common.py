@@ -23,6 +23,7 @@ from hbviz.plots.style import (
 # Past this many groups, labels and per-point markers stop being readable and SVG gets slow:
 # switch to WebGL traces and leave the group names to the hover text.
 MANY_GROUPS = 200
+LABELLED_GROUPS = 12  # up to this many groups, a shrinkage plot names each one
 
 
 def _scatter(n_points: int):
@@ -173,15 +174,24 @@ def shrinkage_plot(
             showlegend=False,
         )
     )
+    # A few groups are named above their own estimates; neighbours in value alternate above and
+    # below, so two close estimates (0.54 and 0.53 of two seasons) keep their names apart.
+    named = len(names) <= LABELLED_GROUPS
+    sides = np.empty(raw.size, dtype=object)
+    sides[np.argsort(raw, kind="stable")] = ["top center", "bottom center"] * (raw.size // 2) + [
+        "top center"
+    ] * (raw.size % 2)
     for y_level, values, label, color in (
         (1.0, raw, raw_label, NO_POOLING),
         (0.0, pooled, pooled_label, PARTIAL_POOLING),
     ):
+        text = {"text": names, "textposition": list(sides), "cliponaxis": False}
         fig.add_trace(
             _scatter(len(names))(
                 x=values,
                 y=np.full(values.shape, y_level),
-                mode="markers",
+                mode="markers+text" if named and y_level == 1.0 else "markers",
+                **(text if named and y_level == 1.0 else {}),
                 name=label,
                 marker={"color": color, "size": sizes, "line": {"width": 0}},
                 customdata=np.column_stack([names, raw, pooled]),
@@ -218,17 +228,8 @@ def shrinkage_plot(
         zeroline=False,
     )
     if weight is not None:
-        fig.add_annotation(
-            text=f"marker size: {weight_label}",
-            xref="paper",
-            yref="paper",
-            x=1,
-            y=1.02,
-            xanchor="right",
-            yanchor="bottom",
-            showarrow=False,
-            font={"color": REFERENCE},
-        )
+        # the legend's title, above its entries: an annotation at the top right ran into them
+        fig.update_layout(legend_title={"text": f"marker size: {weight_label}", "side": "top"})
     return fig
 
 

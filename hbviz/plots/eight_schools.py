@@ -33,6 +33,7 @@ from hbviz.plots.style import (
 )
 
 CHOSEN_TAU_COLOR = HIGHLIGHT
+PLOT_AREA_PX = 300  # the plot area of a 420-px figure of Figs. 5.6–5.7, inside its margins
 _PARTIAL_PALE = pale(PARTIAL_POOLING, 0.3)  # pale enough for arrows to show over it
 
 
@@ -183,7 +184,10 @@ def conditional_plot(
         for j, (label, color) in enumerate(zip(labels, colors, strict=True))
     ]
     # Labels at the right-hand ends stand in for a legend: eight colours are hard to match.
-    label_y = _spread(values[-1], min_gap=0.045 * float(np.ptp(values) or 1.0))
+    # Kept a line of text apart: the plot area is about PLOT_AREA_PX tall, so a label takes
+    # 1.3 × its font size in pixels of it, in data units that share of the values' range.
+    line = 1.3 * font_size(large_fonts) / PLOT_AREA_PX
+    label_y = _spread(values[-1], min_gap=line * float(np.ptp(values) or 1.0))
     annotations = [
         {
             "x": tau[-1],
@@ -205,6 +209,7 @@ def conditional_plot(
                 mode="markers",
                 name=f"at τ = {chosen_tau:g}",
                 marker={"color": CHOSEN_TAU_COLOR, "size": 9, "line": {"width": 1}},
+                cliponaxis=False,  # whole at τ = 0, on the axis itself
                 customdata=labels,
                 hovertemplate=(
                     "<b>%{customdata}</b><br>τ %{x:.1f}<br>" + y_title + " %{y:.2f}<extra></extra>"
@@ -445,7 +450,8 @@ def pairwise_heatmap(
             textfont={"size": font_size(large_fonts) - 2},
             customdata=hover,
             hovertemplate="%{customdata}<extra></extra>",
-            colorbar={"title": {"text": "Pr(row > column)"}},
+            # the title along the bar, right of its ticks: above it, it ran into the top tick
+            colorbar={"title": {"text": "Pr(row > column)", "side": "right"}},
         )
     )
     apply_layout(

@@ -43,7 +43,14 @@ COMPARISON = (OKABE_ITO["vermillion"], OKABE_ITO["green"])  # two fits compared 
 DENSITY_SCALE = [[0, OKABE_ITO["sky"]], [1, OKABE_ITO["blue"]]]  # contours of a joint density
 DRAWS_ON_DENSITY = OKABE_ITO["vermillion"]  # posterior draws over those contours
 OBSERVED_RATES = OKABE_ITO["sky"]  # a histogram of the groups' observed rates
-GROUPS = SEQUENCE  # one colour per group or per series without a role, in this order
+# Okabe–Ito's yellow is unreadable on white (contrast 1.2:1): groups get a dark yellow instead.
+DARK_YELLOW = "#9C8500"
+# one colour per group or per series without a role, in this order
+GROUPS = [DARK_YELLOW if c == OKABE_ITO["yellow"] else c for c in SEQUENCE]
+# Groups drawn on a page whose methods have colours (independent vermillion, hierarchical blue, the
+# population orange): colours none of those roles use, so that each colour means one thing there.
+GROUPS_BESIDE_METHODS = [OKABE_ITO["sky"], OKABE_ITO["green"], OKABE_ITO["purple"], DARK_YELLOW]
+CHOSEN_GROUP = OKABE_ITO["black"]  # the group a control picks among those ("this season")
 # Probabilities around 1/2: vermillion (unlikely) to blue (likely), safe for colour-blind readers.
 PROBABILITY_SCALE = [[0.0, OKABE_ITO["vermillion"]], [0.5, "#f7f7f7"], [1.0, OKABE_ITO["blue"]]]
 
