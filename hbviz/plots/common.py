@@ -117,6 +117,27 @@ def interval_plot(
     return fig
 
 
+def row_marks(
+    fig: go.Figure, x, rows, *, name: str, marker: Mapping, labels: Sequence | None = None
+) -> go.Figure:
+    """One value marked on rows of an :func:`interval_plot` (row k at y = k): an observed or a
+    true value per group, named ``name`` in the legend and in the hover; ``labels`` (user text,
+    shown as text) name the rows in the hover."""
+    head = "" if labels is None else "<b>%{customdata}</b><br>"
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=np.asarray(rows, dtype=float),
+            mode="markers",
+            name=name,
+            marker=dict(marker),
+            customdata=None if labels is None else safe_labels(labels),
+            hovertemplate=f"{head}{name} " + "%{x:.3g}<extra></extra>",
+        )
+    )
+    return fig
+
+
 def shrinkage_plot(
     raw: Sequence[float],
     pooled: Sequence[float],

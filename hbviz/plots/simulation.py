@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from hbviz.plots.common import interval_plot
+from hbviz.plots.common import interval_plot, row_marks
 from hbviz.plots.style import (
     EXACT,
     HIGHLIGHT,
@@ -38,15 +38,12 @@ def example_forest(
         table, series="series", colors=POOLING_COLORS, x_title=x_title, large_fonts=large_fonts
     )
     truth = table.drop_duplicates("group")
-    fig.add_trace(
-        go.Scatter(
-            x=truth["truth"],
-            y=np.arange(len(truth)),
-            mode="markers",
-            name=truth_label,
-            marker={"color": EXACT, "symbol": "x-thin", "size": 16, "line": {"width": 3}},
-            hovertemplate=f"{truth_label} " + "%{x:.3g}<extra></extra>",
-        )
+    row_marks(
+        fig,
+        truth["truth"],
+        np.arange(len(truth)),
+        name=truth_label,
+        marker={"color": EXACT, "symbol": "x-thin", "size": 16, "line": {"width": 3}},
     )
     reference_line(
         fig,
