@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from hbviz.plots.common import interval_plot, row_marks
-from hbviz.plots.style import POOLING_COLORS, REFERENCE, reference_line
+from hbviz.plots.style import REFERENCE, reference_line
 
 __all__ = ["pooling_estimates_plot"]
 
@@ -34,7 +34,6 @@ def pooling_estimates_plot(
         table,
         group="observation",
         series="series",
-        colors=POOLING_COLORS,
         x_title=value_title,
         interval_label="90% interval",
         title=title,

@@ -34,9 +34,7 @@ def example_forest(
     """
     if "truth" not in table.columns:
         raise ValueError(f"table has no column 'truth'; it has {list(table.columns)}")
-    fig = interval_plot(
-        table, series="series", colors=POOLING_COLORS, x_title=x_title, large_fonts=large_fonts
-    )
+    fig = interval_plot(table, series="series", x_title=x_title, large_fonts=large_fonts)
     truth = table.drop_duplicates("group")
     row_marks(
         fig,
