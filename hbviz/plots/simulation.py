@@ -34,23 +34,23 @@ def example_forest(
     """
     if "truth" not in table.columns:
         raise ValueError(f"table has no column 'truth'; it has {list(table.columns)}")
-    fig = interval_plot(table, series="series", x_title=x_title, large_fonts=large_fonts)
+    fig = interval_plot(
+        table,
+        series="series",
+        x_title=x_title,
+        title=title,
+        large_fonts=large_fonts,
+        reference=complete_pooling,
+        reference_label=f"pooled estimate {complete_pooling:.3g}",
+    )
     truth = table.drop_duplicates("group")
-    row_marks(
+    return row_marks(
         fig,
         truth["truth"],
         np.arange(len(truth)),
         name=truth_label,
         marker={"color": EXACT, "symbol": "x-thin", "size": 16, "line": {"width": 3}},
     )
-    reference_line(
-        fig,
-        complete_pooling,
-        name=f"pooled estimate {complete_pooling:.3g}",
-        span=(-0.5, len(truth) - 0.5),
-    )
-    apply_layout(fig, title=title, x_title=x_title, large_fonts=large_fonts)
-    return fig
 
 
 def risk_curve_plot(
