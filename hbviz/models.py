@@ -74,6 +74,17 @@ def _population(mean_name: str, mu_mean, mu_sd, tau_prior: str, tau_scale):
     return mean, tau
 
 
+def _group_effects(
+    mean_name: str, name: str, groups, mu_mean, mu_sd, tau_prior, tau_scale, centered
+):
+    """The population level (:func:`_population`) and each of ``groups`` groups' effect
+    (:func:`_group_effect`) in the ``"group"`` plate: the hierarchy every partial-pooling model
+    shares, whatever its data."""
+    mean, tau = _population(mean_name, mu_mean, mu_sd, tau_prior, tau_scale)
+    with numpyro.plate("group", groups):
+        return _group_effect(name, mean, tau, centered=centered)
+
+
 def _group_effect(name: str, mean, tau, *, centered: bool):
     """Each group's effect ~ N(mean, τ²), inside the caller's group plate: sampled directly
     (centered), or as ``mean + τ · z`` with ``{name}_decentered`` z ~ N(0, 1) sampled
@@ -176,9 +187,9 @@ def estimates_partial_pooling_noncentered(
 
 
 def _estimates_partial_pooling(sigma, mu_mean, mu_sd, tau_scale, y, tau_prior, *, centered):
-    mu, tau = _population("mu", mu_mean, mu_sd, tau_prior, tau_scale)
-    with numpyro.plate("group", sigma.shape[0]):
-        theta = _group_effect("theta", mu, tau, centered=centered)
+    groups = sigma.shape[0]
+    theta = _group_effects("mu", "theta", groups, mu_mean, mu_sd, tau_prior, tau_scale, centered)
+    with numpyro.plate("group", groups):
         numpyro.sample("y", dist.Normal(theta, sigma), obs=y)
 
 
@@ -326,9 +337,8 @@ def raw_partial_pooling_noncentered(
 def _raw_partial_pooling(
     group, mu_mean, mu_sd, sigma_rate, tau_scale, values, num_groups, tau_prior, *, centered
 ):
-    mu_pop, tau = _population("mu_pop", mu_mean, mu_sd, tau_prior, tau_scale)
-    with numpyro.plate("group", _num_groups(group, num_groups)):
-        mu = _group_effect("mu", mu_pop, tau, centered=centered)
+    groups = _num_groups(group, num_groups)
+    mu = _group_effects("mu_pop", "mu", groups, mu_mean, mu_sd, tau_prior, tau_scale, centered)
     sigma = numpyro.sample("sigma", dist.Exponential(sigma_rate))
     with numpyro.plate("obs", group.shape[0]):
         numpyro.sample("values", dist.Normal(mu[group], sigma), obs=values)
@@ -472,8 +482,10 @@ def counts_logit_normal_noncentered(
 
 
 def _counts_logit_normal(n, mu_mean, mu_sd, tau_scale, y, tau_prior, *, centered):
-    mu, tau = _population("mu", mu_mean, mu_sd, tau_prior, tau_scale)
-    with numpyro.plate("group", n.shape[0]):
-        logit_theta = _group_effect("logit_theta", mu, tau, centered=centered)
+    groups = n.shape[0]
+    logit_theta = _group_effects(
+        "mu", "logit_theta", groups, mu_mean, mu_sd, tau_prior, tau_scale, centered
+    )
+    with numpyro.plate("group", groups):
         numpyro.deterministic("theta", sigmoid(logit_theta))
         numpyro.sample("y", dist.Binomial(n, logits=logit_theta), obs=y)

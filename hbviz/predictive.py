@@ -84,10 +84,32 @@ def _tau_prior_draws(key, prior_code, tau_scale, cutoff, prior_names, draws):
     return jax.lax.switch(prior_code, branches, key, tau_scale, cutoff)
 
 
+class _Settings(NamedTuple):
+    """The checked prior settings of a prior predictive draw, the τ prior aside: one group that
+    every τ prior of :func:`prior_comparison` shares (a pytree, traced under jit)."""
+
+    tau_scale: float
+    mu_flat: bool
+    mu_mean: float
+    mu_sd: float
+    cutoff: float
+
+
+def _settings(tau_scale, mu_prior, cutoff) -> _Settings:
+    mu_flat = mu_prior is None
+    mu_mean, mu_sd = (0.0, 1.0) if mu_flat else _validate.normal_prior(mu_prior, "mu_prior")
+    return _Settings(
+        tau_scale=_validate.positive_scalar(tau_scale, "tau_scale"),
+        mu_flat=mu_flat,
+        mu_mean=float(mu_mean),
+        mu_sd=float(mu_sd),
+        cutoff=_validate.positive_scalar(cutoff, "cutoff"),
+    )
+
+
 @partial(jax.jit, static_argnames=("prior_names", "draws"))
-def _normal_prior_draws(
-    key, sigma, prior_code, tau_scale, mu_flat, mu_mean, mu_sd, cutoff, *, prior_names, draws
-):
+def _normal_prior_draws(key, sigma, prior_code, settings: _Settings, *, prior_names, draws):
+    tau_scale, mu_flat, mu_mean, mu_sd, cutoff = settings
     key_tau, key_mu, key_theta, key_y = jax.random.split(key, 4)
     tau = _tau_prior_draws(key_tau, prior_code, tau_scale, cutoff, prior_names, draws)
     u = jax.random.uniform(key_mu, (draws,))
@@ -130,27 +152,23 @@ def normal_prior_predictive(
     """
     sigma_arr = _validate.as_vector(sigma, "sigma")
     _validate.positive(sigma_arr, "sigma")
+    return _prior_draws(sigma_arr, tau_prior, _settings(tau_scale, mu_prior, cutoff), draws, seed)
+
+
+def _prior_draws(sigma, tau_prior, settings: _Settings, draws, seed) -> NormalPriorPredictive:
+    """:func:`normal_prior_predictive` of checked σ_j and prior settings."""
     prior = priors.check(tau_prior, "exact")
-    tau_scale = _validate.positive_scalar(tau_scale, "tau_scale")
-    cutoff = _validate.positive_scalar(cutoff, "cutoff")
-    mu_flat = mu_prior is None
-    mu_mean, mu_sd = (0.0, 1.0) if mu_flat else _validate.normal_prior(mu_prior, "mu_prior")
     offered = priors.names("exact")
-    key = jax.random.PRNGKey(_validate.seed(seed))
     out = _normal_prior_draws(
-        key,
-        jnp.asarray(sigma_arr),
-        offered.index(tau_prior),
-        tau_scale,
-        mu_flat,
-        float(mu_mean),
-        float(mu_sd),
-        cutoff,
+        jax.random.PRNGKey(_validate.seed(seed)),
+        jnp.asarray(sigma),
+        offered.index(prior.name),
+        settings,
         prior_names=offered,
         draws=_validate.draw_count(draws),
     )
-    cut = tuple(name for name, is_cut in (("τ", not prior.proper), ("μ", mu_flat)) if is_cut)
-    return NormalPriorPredictive(*(np.asarray(a) for a in out), cut=cut)
+    cut = (("τ", not prior.proper), ("μ", settings.mu_flat))
+    return NormalPriorPredictive(*(np.asarray(a) for a in out), cut=tuple(n for n, c in cut if c))
 
 
 def predictive_table(theta, y_rep, observed, names: Sequence[object]) -> pd.DataFrame:
@@ -214,17 +232,11 @@ def prior_comparison(
     """
     y_arr, sigma_arr = _validate.as_vector(y, "y"), _validate.as_vector(sigma, "sigma")
     _validate.same_length(y_arr, "y", sigma_arr, "sigma")
+    _validate.positive(sigma_arr, "sigma")
+    settings = _settings(tau_scale, mu_prior, cutoff)
     rows = {}
     for name in priors.names("exact"):
-        pp = normal_prior_predictive(
-            sigma_arr,
-            tau_prior=name,
-            tau_scale=tau_scale,
-            mu_prior=mu_prior,
-            cutoff=cutoff,
-            draws=draws,
-            seed=seed,
-        )
+        pp = _prior_draws(sigma_arr, name, settings, draws, seed)
         lo, hi = np.quantile(pp.y, [0.025, 0.975], axis=0)
         inside = int(np.sum((lo <= y_arr) & (y_arr <= hi)))
         tau_mid, tau_hi = np.quantile(pp.tau, [0.5, 0.975])

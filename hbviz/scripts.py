@@ -9,8 +9,8 @@ The scripts cannot import :mod:`hbviz.models`, so each model is written out here
 the priors as numbers. ``tests/test_scripts.py`` holds them to the models NUTS runs in hbviz: for
 every model and τ prior, the script's model and :mod:`hbviz.models`' give the same log density at
 the same parameters, so a change to either that the other lacks fails a test. The beta–binomial
-likelihood is the real source of :class:`hbviz.models.BetaBinomial` and its helpers
-(``inspect.getsource``), for the same reason.
+model is the real source of :func:`hbviz.models.counts_beta_binomial`, its likelihood
+:class:`hbviz.models.BetaBinomial` and their helpers (``inspect.getsource``), written once.
 
 User text (group names from an upload) enters a script only through :func:`repr` of a ``str``,
 which Python reads back as that string and nothing else; numbers through ``repr(float)`` /
@@ -23,6 +23,7 @@ which Python reads back as that string and nothing else; numbers through ``repr(
 
 from __future__ import annotations
 
+import ast
 import inspect
 import re
 import textwrap
@@ -85,8 +86,9 @@ def _number(value) -> str:
 
 
 # --- the models, as the scripts write them --------------------------------------------------------
-# Placeholders: {mu} = "mean, sd" of the normal prior, {tau} = the τ prior's code,
-# {sigma_rate}, {groups} = G. Site names are those of hbviz.models.
+# Placeholders: {mu} = "mean, sd" of the normal prior, {population} = μ and τ's sample lines
+# (:func:`_population`), {effect} = the group effects (:func:`_effect`), {sigma_rate},
+# {groups} = G. Site names are those of hbviz.models.
 
 _GROUP_EFFECT = {
     True: '{name} = numpyro.sample("{name}", dist.Normal({mean}, tau))',
@@ -113,8 +115,7 @@ def model(sigma, y=None):
     "partial": """
 def model(sigma, y=None):
     # partial pooling: θ_j ~ N(μ, τ²), y_j ~ N(θ_j, σ_j²)
-    mu = numpyro.sample("mu", dist.Normal({mu}))
-    tau = numpyro.sample("tau", {tau})
+    {population}
     with numpyro.plate("group", len(sigma)):
         {effect}
         numpyro.sample("y", dist.Normal(theta, sigma), obs=y)
@@ -141,8 +142,7 @@ def model(group, values=None):
     "partial": """
 def model(group, values=None):
     # partial pooling: group means μ_g ~ N(μ_pop, τ²), one noise sd σ
-    mu_pop = numpyro.sample("mu_pop", dist.Normal({mu}))
-    tau = numpyro.sample("tau", {tau})
+    {population}
     with numpyro.plate("group", {groups}):
         {effect}
     sigma = numpyro.sample("sigma", dist.Exponential({sigma_rate}))
@@ -151,29 +151,19 @@ def model(group, values=None):
 """,
 }
 
-_COUNTS = {
-    "beta": """
+# The beta–binomial model's statements are hbviz.models.counts_beta_binomial's own source
+# (:func:`_statements`), under this header.
+_BETA_HEADER = """
 def model(n, y=None):
     # θ_j ~ Beta(α, β) integrated out: y_j | α, β ~ BetaBinomial(n_j, α, β); NUTS samples
     # u = log(α/β) and v = log(α+β), with p(α, β) ∝ (α+β)^(-5/2) times the Jacobian αβ
-    flat = dist.ImproperUniform(constraints.real, (), ())
-    log_ratio = numpyro.sample("log_alpha_over_beta", flat)
-    log_total = numpyro.sample("log_alpha_plus_beta", flat)
-    log_mean = log_sigmoid(log_ratio)
-    log_alpha = log_total + log_mean
-    log_beta = log_total + log_sigmoid(-log_ratio)
-    alpha = numpyro.deterministic("alpha", jnp.exp(log_alpha))
-    beta = numpyro.deterministic("beta", jnp.exp(log_beta))
-    numpyro.deterministic("population_mean", jnp.exp(log_mean))
-    numpyro.factor("hyperprior", log_alpha + log_beta - 2.5 * log_total)
-    with numpyro.plate("group", len(n)):
-        numpyro.sample("y", BetaBinomial(alpha, beta, n), obs=y)
-""",
+"""
+
+_COUNTS = {
     "logit_normal": """
 def model(n, y=None):
     # logit θ_j ~ N(μ, τ²), y_j ~ Bin(n_j, θ_j)
-    mu = numpyro.sample("mu", dist.Normal({mu}))
-    tau = numpyro.sample("tau", {tau})
+    {population}
     with numpyro.plate("group", len(n)):
         {effect}
         numpyro.deterministic("theta", sigmoid(logit_theta))
@@ -199,6 +189,22 @@ def _beta_binomial_source() -> str:
         for f in (models._stirling_tail, models.log_rising_factorial, models.BetaBinomial)
     ]
     return "\n\n\n".join(p.strip() for p in parts)
+
+
+def _statements(function) -> str:
+    """The source of ``function``'s statements after its docstring, indented as in a module's
+    top-level function."""
+    source = textwrap.dedent(inspect.getsource(function))
+    first = ast.parse(source).body[0].body[1].lineno
+    return "\n".join(source.splitlines()[first - 1 :]) + "\n"
+
+
+def _population(mean: str, mu: str, tau: str) -> str:
+    """The population level of every partial-pooling model (``hbviz.models._population``)."""
+    return (
+        f'{mean} = numpyro.sample("{mean}", dist.Normal({mu}))\n'
+        f'    tau = numpyro.sample("tau", {tau})'
+    )
 
 
 def _effect(name: str, mean: str, centered: bool, indent: int) -> str:
@@ -418,14 +424,16 @@ def nuts_script(
         tau_scale=s["tau_scale"],
         mu_prior=s["mu_prior"],
     )
-    after, undefined, label, num_groups = "", (), "theta", 0
+    after, undefined, label, num_groups, mean = "", (), "theta", 0, "mu"
     if family == "counts":
         y, n = _validate.counts(*data)
         hierarchy = _validate.choice(s["hierarchy"], "hierarchy", ("beta", "logit_normal"))
         arrays = {"n": n.astype(np.int64), "y": y.astype(np.int64)}
         if hierarchy == "beta":
             model_name = "counts_beta_binomial"
-            code = _beta_binomial_source() + "\n\n" + _COUNTS["beta"]
+            code = "\n\n".join(
+                (_beta_binomial_source(), _BETA_HEADER + _statements(models.counts_beta_binomial))
+            )
             after, undefined = _EXACT_THETA, ("alpha", "beta")
         else:
             form = "centered" if h.centered else "noncentered"
@@ -444,11 +452,12 @@ def nuts_script(
         group, num_groups = _validate.group_ids(data[1], values.size)
         arrays = {"group": group, "values": values}
         model_name, code = nuts._model_name(family, regime, h.centered), _RAW[regime]
-        effect, label = _effect("mu", "mu_pop", h.centered, 8), "mu"
+        effect, label, mean = _effect("mu", "mu_pop", h.centered, 8), "mu", "mu_pop"
     if model_name != "counts_beta_binomial":
+        mu = f"{_number(h.mu_mean)}, {_number(h.mu_sd)}"
         code = code.format(
-            mu=f"{_number(h.mu_mean)}, {_number(h.mu_sd)}",
-            tau=tau_prior_code(h.tau_prior, h.tau_scale),
+            mu=mu,
+            population=_population(mean, mu, tau_prior_code(h.tau_prior, h.tau_scale)),
             sigma_rate=_number(_validate.positive_scalar(s.get("sigma_rate", 1.0), "sigma_rate")),
             groups=num_groups,
             effect=effect,

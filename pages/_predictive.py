@@ -18,7 +18,6 @@ from hbviz import beta_binomial, datasets, predictive, priors, scales
 from hbviz.plots import beta_binomial as bb_figs
 from hbviz.plots import common
 from hbviz.plots import predictive as figs
-from hbviz.plots.style import POOLING_COLORS
 from hbviz.plots.your_data import FOREST_ROWS
 from pages import _ui
 
@@ -176,7 +175,7 @@ def your_data_shrinkage(data, res, unit: str) -> None:
         )
     )
     shown = intervals[intervals["group"].isin(names[:FOREST_ROWS])]
-    _ui.plot(common.interval_plot, shown, series="series", colors=POOLING_COLORS, x_title=unit)
+    _ui.plot(common.interval_plot, shown, series="series", x_title=unit)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -41,6 +41,23 @@ def test_interval_plot_has_one_trace_per_series_and_readable_labels():
     assert np.all(np.asarray(fig.data[0].y) < np.asarray(fig.data[1].y))
 
 
+def test_interval_plot_colours_the_levels_of_pooling_in_one_place():
+    table = forest_table()
+    default = common.interval_plot(table, series="series")
+    assert [t.marker.color for t in default.data] == [
+        style.POOLING_COLORS["no pooling"],
+        style.POOLING_COLORS["partial pooling"],
+    ]
+    mine = common.interval_plot(table, series="series", colors={"no pooling": "#000000"})
+    assert [t.marker.color for t in mine.data] == [
+        "#000000",
+        style.POOLING_COLORS["partial pooling"],
+    ]
+    table["series"] = table["series"].map({"no pooling": "exact", "partial pooling": "NUTS"})
+    other = common.interval_plot(table, series="series")
+    assert [t.marker.color for t in other.data] == [style.group_color(0), style.group_color(1)]
+
+
 def test_interval_plot_switches_to_webgl_for_many_groups():
     n = common.MANY_GROUPS + 1
     table = pd.DataFrame(

@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 from hbviz.plots.style import (
     NO_POOLING,
     PARTIAL_POOLING,
+    POOLING_COLORS,
     REFERENCE,
     apply_layout,
     density_line,
@@ -54,6 +55,9 @@ def interval_plot(
     table : DataFrame
         Tidy rows with columns ``group``, ``estimate``, ``lower``, ``upper`` and, when there are
         several series (e.g. no / complete / partial pooling), a ``series`` column.
+    colors : mapping of a series to its colour, optional
+        Over the defaults: :data:`~hbviz.plots.style.POOLING_COLORS` for a series named as a
+        level of pooling (so that colour is set in one place), the group colours otherwise.
     name : str, optional
         The legend name of a table without ``series`` (by default the ``estimate`` column's).
     reference : float, optional
@@ -69,13 +73,14 @@ def interval_plot(
     names = list(dict.fromkeys(table[series])) if series else [None]
     single = name if name is not None else estimate
     spread = 0.6 / max(len(names), 1)
+    palette = {**POOLING_COLORS, **(colors or {})}
     fig = go.Figure()
     scatter = _scatter(len(groups))
     for k, series_name in enumerate(names):
         rows = table if series_name is None else table[table[series] == series_name]
         offset = (k - (len(names) - 1) / 2) * spread
         y = np.array([position[str(g)] for g in rows[group]]) + offset
-        color = (colors or {}).get(series_name, group_color(k))
+        color = palette.get(series_name, group_color(k))
         label = series_name if series_name is not None else single
         fig.add_trace(
             scatter(
@@ -115,6 +120,27 @@ def interval_plot(
         title_text="group" if not show_labels else None,
     )
     fig.update_layout(height=max(320, min(28 * len(groups) + 140, 900)))
+    return fig
+
+
+def row_marks(
+    fig: go.Figure, x, rows, *, name: str, marker: Mapping, labels: Sequence | None = None
+) -> go.Figure:
+    """One value marked on rows of an :func:`interval_plot` (row k at y = k): an observed or a
+    true value per group, named ``name`` in the legend and in the hover; ``labels`` (user text,
+    shown as text) name the rows in the hover."""
+    head = "" if labels is None else "<b>%{customdata}</b><br>"
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=np.asarray(rows, dtype=float),
+            mode="markers",
+            name=name,
+            marker=dict(marker),
+            customdata=None if labels is None else safe_labels(labels),
+            hovertemplate=f"{head}{name} " + "%{x:.3g}<extra></extra>",
+        )
+    )
     return fig
 
 

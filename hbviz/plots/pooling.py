@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from hbviz.plots.common import interval_plot
-from hbviz.plots.style import POOLING_COLORS, REFERENCE, reference_line, safe_labels
+from hbviz.plots.common import interval_plot, row_marks
+from hbviz.plots.style import REFERENCE, reference_line
 
 __all__ = ["pooling_estimates_plot"]
 
@@ -34,24 +34,19 @@ def pooling_estimates_plot(
         table,
         group="observation",
         series="series",
-        colors=POOLING_COLORS,
         x_title=value_title,
         interval_label="90% interval",
         title=title,
         large_fonts=large_fonts,
     )
     observed = table.drop_duplicates("observation")
-    labels = safe_labels(observed["observation"])
-    fig.add_trace(
-        go.Scatter(
-            x=observed["value"],
-            y=np.arange(len(observed), dtype=float),
-            mode="markers",
-            name="observed value",
-            marker={"symbol": "x-thin", "size": 12, "line": {"width": 2, "color": REFERENCE}},
-            customdata=labels,
-            hovertemplate="<b>%{customdata}</b><br>observed value %{x:.3g}<extra></extra>",
-        )
+    row_marks(
+        fig,
+        observed["value"],
+        np.arange(len(observed)),
+        name="observed value",
+        marker={"symbol": "x-thin", "size": 12, "line": {"width": 2, "color": REFERENCE}},
+        labels=observed["observation"],
     )
     if reference is not None:
         reference_line(fig, reference, name=f"complete pooling mean {reference:.2f}", width=2)

@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from hbviz.plots import style
-from hbviz.plots.common import interval_plot
+from hbviz.plots.common import interval_plot, row_marks
 
 OBSERVED = style.OKABE_ITO["black"]  # the observed value, marked over what was predicted
 
@@ -63,18 +63,14 @@ def predictive_intervals(
     )
     y = table["y"].to_numpy(float)
     shown = np.isfinite(y)
-    fig.add_trace(
-        go.Scatter(
-            x=y[shown],
-            y=np.flatnonzero(shown),
-            mode="markers",
-            name=observed_label,
-            marker={"color": OBSERVED, "size": 12, "symbol": "diamond"},
-            customdata=style.safe_labels(np.asarray(groups)[shown]),
-            hovertemplate="<b>%{customdata}</b><br>observed %{x:.3g}<extra></extra>",
-        )
+    return row_marks(
+        fig,
+        y[shown],
+        np.flatnonzero(shown),
+        name=observed_label,
+        marker={"color": OBSERVED, "size": 12, "symbol": "diamond"},
+        labels=np.asarray(groups)[shown],
     )
-    return fig
 
 
 def beta_curves_plot(

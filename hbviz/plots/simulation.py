@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from hbviz.plots.common import interval_plot
+from hbviz.plots.common import interval_plot, row_marks
 from hbviz.plots.style import (
     EXACT,
     HIGHLIGHT,
@@ -35,27 +35,22 @@ def example_forest(
     if "truth" not in table.columns:
         raise ValueError(f"table has no column 'truth'; it has {list(table.columns)}")
     fig = interval_plot(
-        table, series="series", colors=POOLING_COLORS, x_title=x_title, large_fonts=large_fonts
+        table,
+        series="series",
+        x_title=x_title,
+        title=title,
+        large_fonts=large_fonts,
+        reference=complete_pooling,
+        reference_label=f"pooled estimate {complete_pooling:.3g}",
     )
     truth = table.drop_duplicates("group")
-    fig.add_trace(
-        go.Scatter(
-            x=truth["truth"],
-            y=np.arange(len(truth)),
-            mode="markers",
-            name=truth_label,
-            marker={"color": EXACT, "symbol": "x-thin", "size": 16, "line": {"width": 3}},
-            hovertemplate=f"{truth_label} " + "%{x:.3g}<extra></extra>",
-        )
-    )
-    reference_line(
+    return row_marks(
         fig,
-        complete_pooling,
-        name=f"pooled estimate {complete_pooling:.3g}",
-        span=(-0.5, len(truth) - 0.5),
+        truth["truth"],
+        np.arange(len(truth)),
+        name=truth_label,
+        marker={"color": EXACT, "symbol": "x-thin", "size": 16, "line": {"width": 3}},
     )
-    apply_layout(fig, title=title, x_title=x_title, large_fonts=large_fonts)
-    return fig
 
 
 def risk_curve_plot(
