@@ -70,7 +70,6 @@ _ui.page_intro(
     r"y_j \sim \mathrm{Bin}(n_j, \theta_j), \quad j = 1, \dots, J",
 )
 sb = _ui.sidebar  # checks every value the link holds before its widget reads it
-_ui.large_fonts_toggle()
 _ui.reset_button(DEFAULTS)
 
 

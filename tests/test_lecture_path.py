@@ -26,7 +26,12 @@ VALID = {
 
 
 def source(page: str) -> str:
-    return (ROOT / page).read_text()
+    """The page's script and the glue modules of ``pages/`` it imports (a figure or control a
+    page shows through ``_predictive`` or ``_present`` is still the page's)."""
+    text = (ROOT / page).read_text()
+    glue = re.findall(r"^from pages import (.+)$", text, flags=re.M)
+    names = [name.strip() for line in glue for name in line.split(",")]
+    return "\n".join([text, *((ROOT / "pages" / f"{name}.py").read_text() for name in names)])
 
 
 def test_every_path_belongs_to_a_lecture_page_and_has_a_few_steps():
