@@ -54,6 +54,7 @@ __all__ = [
     "fit",
     "group_table",
     "line_table",
+    "lines_in_data_units",
     "population_band",
     "prepare",
     "priors",
@@ -151,7 +152,8 @@ def _correlated_effects(mu_a, mu_b, tau_a, tau_b, chol, z):
 
 
 def regression_varying_slopes(stats, tau_scale):
-    """y ~ x + (1 + x | group): (a_g, b_g) = μ + diag(τ) L z_g, L ~ LKJCholesky(2, 2), non-centered."""
+    """y ~ x + (1 + x | group): (a_g, b_g) = μ + diag(τ) L z_g, L ~ LKJCholesky(2, 2),
+    non-centered."""
     mu_a = numpyro.sample("mu_a", dist.Normal(0.0, INTERCEPT_SD))
     mu_b = numpyro.sample("mu_b", dist.Normal(0.0, SLOPE_SD))
     tau_a = numpyro.sample("tau_a", dist.HalfNormal(tau_scale))
@@ -342,31 +344,38 @@ def _group_lines(s: dict, num_groups: int) -> tuple[np.ndarray, np.ndarray]:
     return a, b
 
 
+def lines_in_data_units(
+    s: dict, num_groups: int, x_mean: float, x_sd: float, y_mean: float, y_sd: float
+) -> dict:
+    """Each group's intercept (at x = 0) and slope in the data's units, and σ and the τ's:
+    ỹ = a + b x̃ means y = ȳ + s_y a + (s_y b / s_x)(x − x̄). ``s``: a fit's samples in
+    standardized units; the scripts of :mod:`hbviz.scripts` run this function's own source."""
+    a, b = _group_lines(s, num_groups)
+    slope = y_sd * b / x_sd
+    added = {
+        "intercept": y_mean + y_sd * a - slope * x_mean,
+        "slope": slope,
+        "sigma_y": y_sd * s["sigma"],
+    }
+    if "mu_a" in s:
+        mu_b = s["mu_b"] if "mu_b" in s else s["b"]
+        population_slope = y_sd * mu_b / x_sd
+        added["population_intercept"] = y_mean + y_sd * s["mu_a"] - population_slope * x_mean
+        added["population_slope"] = population_slope
+        added["tau_intercept"] = y_sd * s["tau_a"]
+        if "tau_b" in s:
+            added["tau_slope"] = y_sd * s["tau_b"] / x_sd
+    return {k: np.ascontiguousarray(v) for k, v in added.items()}
+
+
 def _in_data_units(result: nuts.Fit, rd: RegressionData) -> nuts.Fit:
-    """Add each group's intercept (at x = 0) and slope in the data's units:
-    ỹ = a + b x̃ means y = ȳ + s_y a + (s_y b / s_x)(x − x̄).
+    """Add :func:`lines_in_data_units` to the fit's samples.
 
     The summary (R̂, ESS) stays that of the sampler's own parameters: the lines are functions
     of them, and summarizing them too would double the time a refit spends on diagnostics."""
     s = result.samples
-    sy, sx = rd.y_sd, rd.x_sd
-    a, b = _group_lines(s, len(rd.names))
-    slope = sy * b / sx
-    added = {
-        "intercept": rd.y_mean + sy * a - slope * rd.x_mean,
-        "slope": slope,
-        "sigma_y": sy * s["sigma"],
-    }
-    if "mu_a" in s:
-        mu_b = s["mu_b"] if "mu_b" in s else s["b"]
-        population_slope = sy * mu_b / sx
-        added["population_intercept"] = rd.y_mean + sy * s["mu_a"] - population_slope * rd.x_mean
-        added["population_slope"] = population_slope
-        added["tau_intercept"] = sy * s["tau_a"]
-        if "tau_b" in s:
-            added["tau_slope"] = sy * s["tau_b"] / sx
-    samples = {**s, **{k: np.ascontiguousarray(v) for k, v in added.items()}}
-    return result._replace(samples=samples)
+    added = lines_in_data_units(s, len(rd.names), rd.x_mean, rd.x_sd, rd.y_mean, rd.y_sd)
+    return result._replace(samples={**s, **added})
 
 
 def group_table(result: nuts.Fit, names: Sequence[str]) -> pd.DataFrame:

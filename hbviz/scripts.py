@@ -32,9 +32,16 @@ from typing import NamedTuple
 
 import numpy as np
 
-from hbviz import _validate, models, nuts, priors, your_data
+from hbviz import _validate, models, nuts, priors, regression, your_data
 
-__all__ = ["FITS", "Script", "nuts_script", "tau_prior_code", "your_data_script"]
+__all__ = [
+    "FITS",
+    "Script",
+    "nuts_script",
+    "regression_script",
+    "tau_prior_code",
+    "your_data_script",
+]
 
 FITS = ("fit_normal_hierarchy", "fit_pooling", "fit_binomial_hierarchy")
 """The fits of :mod:`hbviz.nuts` that have scripts: those the pages run."""
@@ -350,10 +357,11 @@ def _literal(text: str) -> str:
 def _names_code(label: str, names: Sequence[str] | None) -> str:
     if names is None:
         return ""
-    return (
-        f"# {label}[0] is GROUP_NAMES[0], {label}[1] is GROUP_NAMES[1], …\n"
-        f"GROUP_NAMES = [{', '.join(_literal(str(n)) for n in names)}]\n"
-    )
+    items = [_literal(str(n)) for n in names]
+    listed = f"GROUP_NAMES = [{', '.join(items)}]"
+    if len(listed) > 100:  # one name a line, as ruff's formatter writes a long list
+        listed = "GROUP_NAMES = [\n" + "".join(f"    {item},\n" for item in items) + "]"
+    return f"# {label}[0] is GROUP_NAMES[0], {label}[1] is GROUP_NAMES[1], …\n{listed}\n"
 
 
 def nuts_script(
@@ -523,3 +531,95 @@ def your_data_script(
             "fit_pooling", values, codes, regime="partial", sigma_rate=pri.sigma_rate, **shared
         )
     raise ValueError(f"the NUTS check has no script for data of shape {data.shape!r}")
+
+
+# --- the regression models of the Your-data page (hbviz.regression) -------------------------------
+
+_REGRESSION_DATA = """
+# The data are standardized, x̃ = (x − X_MEAN) / X_SD and ỹ = (y − Y_MEAN) / Y_SD (sd with ddof 1),
+# and DATA["stats"] holds each group's n, Σx̃, Σỹ, Σx̃², Σx̃ỹ, Σỹ² of them, a row per group:
+# the normal likelihood of a line depends on a group's data only through these sums.{pooled}
+X_MEAN = {x_mean}
+X_SD = {x_sd}
+Y_MEAN = {y_mean}
+Y_SD = {y_sd}
+"""
+
+# After NUTS: each group's line, σ and the τ's in the data's units (what the page shows).
+_REGRESSION_AFTER = """
+    # in the data's units: intercept (at x = 0) and slope per group, sigma_y, and the τ's
+    num_groups = len(GROUP_NAMES)
+    samples |= lines_in_data_units(samples, num_groups, X_MEAN, X_SD, Y_MEAN, Y_SD)
+"""
+
+
+def regression_script(
+    rd: regression.RegressionData,
+    *,
+    regime: str = "partial",
+    varying_slopes: bool = False,
+    tau_scale: float = 1.0,
+    num_chains: int = 4,
+    draws: int | None = None,
+    seed: int = 0,
+) -> Script:
+    """The script of :func:`hbviz.regression.fit` with the same arguments.
+
+    The model is :mod:`hbviz.regression`'s own source (with its likelihood through the per-group
+    sums and its prior scales), the data the per-group sums of the standardized data it takes,
+    with the standardization written out; after NUTS the script adds each group's intercept and
+    slope, σ and the τ's in the data's units (:func:`hbviz.regression.lines_in_data_units`'s
+    source), so its table holds the numbers the page shows as well as the sampler's own.
+    """
+    regime = _validate.choice(regime, "regime", regression.REGIMES)
+    varying_slopes = _validate.flag(varying_slopes, "varying_slopes")
+    c = _validate.positive_scalar(tau_scale, "tau_scale")
+    draws = regression.DRAWS if draws is None else draws
+    sizes = {
+        "num_chains": _validate.draw_count(num_chains, "num_chains"),
+        "num_warmup": _validate.draw_count(min(regression.WARMUP, draws), "num_warmup"),
+        "num_samples": _validate.draw_count(draws, "num_samples"),
+        "seed": _validate.seed(seed),
+    }
+    name = regression.MODEL_NAMES[(regime, varying_slopes)]
+    stats = regression.sufficient_statistics(rd.x_std, rd.y_std, rd.group, len(rd.names))
+    if regime == "complete":
+        stats = stats.sum(axis=0, keepdims=True)
+    constants = "\n".join(
+        f"{k} = {getattr(regression, k)!r}"
+        for k in ("INTERCEPT_SD", "SLOPE_SD", "LKJ_CONCENTRATION")
+    )
+    helpers = [regression._likelihood]
+    if name == "regression_varying_slopes":
+        helpers.append(regression._correlated_effects)
+    parts = [constants, *(inspect.getsource(f).strip() for f in (*helpers, nuts.MODELS[name]))]
+    model_code = "\n\n\n".join(parts) + f"\n\n\nmodel = {name}\n"
+    units = [regression._correlated_effects, regression._group_lines]
+    units.append(regression.lines_in_data_units)
+    units_code = "\n\n\n".join(inspect.getsource(f).strip() for f in units)
+    if name == "regression_varying_slopes":
+        units_code = units_code.split("\n\n\n", 1)[1]  # _correlated_effects is in the model's
+    data = (
+        f'    "stats": {_array_code(stats.ravel())}.reshape(-1, 6),\n    "tau_scale": {_number(c)},'
+    )
+    standardization = _REGRESSION_DATA.format(
+        pooled="\n# Complete pooling: one row, all groups summed." if regime == "complete" else "",
+        x_mean=_number(rd.x_mean),
+        x_sd=_number(rd.x_sd),
+        y_mean=_number(rd.y_mean),
+        y_sd=_number(rd.y_sd),
+    )
+    names = _names_code("intercept", rd.names) + standardization
+    file_name = f"{name}.py"
+    text = _TEMPLATE.format(
+        title=f"hbviz, Your data: {name.replace('_', ' ')} ({regime} pooling), fitted by NUTS",
+        file_name=file_name,
+        data=data,
+        names=names,
+        moments_undefined="()",
+        model_code=model_code + "\n\n" + units_code + "\n",
+        **_imports(model_code + units_code),
+        after=textwrap.indent(textwrap.dedent(_REGRESSION_AFTER).strip() + "\n", "    "),
+        **sizes,
+    )
+    return Script(text=text, model_code=model_code, file_name=file_name, model=name)
