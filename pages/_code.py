@@ -63,3 +63,12 @@ def nuts_forms_code(
 def your_data_code(data, exact, check, *, draws: int) -> None:
     """The script of the Your-data page's NUTS check."""
     show_script(scripts.your_data_script(data, exact, centered=check.centered, draws=draws))
+
+
+def regression_code(rd, *, regime: str, varying_slopes: bool, tau_scale: float) -> None:
+    """The script of one of the Your-data page's regression fits, called with its arguments."""
+    show_script(
+        scripts.regression_script(
+            rd, regime=regime, varying_slopes=varying_slopes, tau_scale=tau_scale
+        )
+    )

@@ -10,7 +10,7 @@ import streamlit as st
 
 from hbviz import diagnostics, nuts, regression, upload
 from hbviz.plots import regression as figs
-from pages import _ui
+from pages import _code, _ui
 
 SCALES = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0)  # × the data-scaled τ prior scales (sd of y, sd of y/x)
 DEFAULTS = {"reg_slopes": False, "reg_tau_scale": 1.0}
@@ -93,15 +93,14 @@ def page(data: upload.Dataset) -> None:
         key="reg_groups",
         help="By default the four smallest and the four largest groups.",
     )
-    fits = {}
+    fits, settings = {}, {}
     for regime in ("complete", "no", "partial"):
         # only partial pooling has a τ, and complete pooling one line whatever the switch: keep
         # them out of those fits' cache keys, so that a move refits what it changes and no more
         scale = factor if regime == "partial" else 1.0
         varying = slopes and regime != "complete"
-        fits[regime] = regression_fit(
-            digest, rd, regime=regime, varying_slopes=varying, tau_scale=scale
-        )
+        settings[regime] = dict(regime=regime, varying_slopes=varying, tau_scale=scale)
+        fits[regime] = regression_fit(digest, rd, **settings[regime])
     partial = fits["partial"]
     table = regression.group_table(partial, rd.names)
     p = regression.priors(rd, tau_scale=factor)
@@ -167,3 +166,4 @@ def page(data: upload.Dataset) -> None:
             )
             # with the draws as an ArviZ file (hbviz.export.fit_to_netcdf), as every NUTS fit
             _ui.nuts_diagnostics(result, label=f"{regime}: ", group_names=list(rd.names))
+        _code.regression_code(rd, **settings[regime])  # its model and data as a NumPyro script

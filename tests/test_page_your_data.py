@@ -14,7 +14,10 @@ import pytest
 from hbviz import beta_binomial, upload
 from hbviz.plots import your_data as figs
 from tests.conftest import array, figures, metric
-from tests.test_scripts import assert_your_data_offers_its_code
+from tests.test_scripts import (
+    assert_regression_offers_each_fits_code,
+    assert_your_data_offers_its_code,
+)
 
 PAGE = "pages/your_data.py"
 EXAMPLE_LABELS = {
@@ -230,6 +233,7 @@ def test_regression_example_shows_the_three_poolings_and_refits(page):
     assert float(metric(at, "Population slope")) < 0  # the simulation's floor effect is −0.7
     labels = [b.label for b in at.get("download_button")]
     assert labels.count("Download draws (ArviZ NetCDF)") == 3
+    assert_regression_offers_each_fits_code(at)
     at.select_slider(key="reg_tau_scale").set_value(0.1).run()
     assert not at.exception
     tighter = next(f.value for f in at.dataframe if "intercept" in f.value.columns)

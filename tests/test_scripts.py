@@ -18,7 +18,17 @@ import pytest
 from numpyro import handlers
 from numpyro.infer.util import log_density
 
-from hbviz import datasets, estimate_tables, models, nuts, priors, scripts, upload, your_data
+from hbviz import (
+    datasets,
+    estimate_tables,
+    models,
+    nuts,
+    priors,
+    regression,
+    scripts,
+    upload,
+    your_data,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -178,6 +188,12 @@ def test_every_script_is_clean_python(tmp_path, schools, rats):
     made += [
         scripts.nuts_script("fit_binomial_hierarchy", *rats, hierarchy=h)
         for h in ("beta", "logit_normal")
+    ]
+    rd = regression.prepare(demo.set_axis(["group", "y"], axis=1).assign(x=np.arange(len(demo))))
+    made += [
+        scripts.regression_script(rd, regime=r, varying_slopes=v)
+        for r in regression.REGIMES
+        for v in (False, True)
     ]
     for script in made:
         (tmp_path / script.file_name).write_text(script.text, encoding="utf-8")
@@ -349,3 +365,99 @@ def assert_your_data_offers_its_code(at, shape: str) -> None:
     assert name.startswith(
         {"estimates": "estimates_partial_pooling_", "raw": "raw_partial_"}.get(shape, "counts_")
     )
+
+
+# --- the Your-data page's regression fits (hbviz.regression) ----------------------------------
+
+
+@pytest.fixture(scope="module")
+def small_regression():
+    """Ten simulated groups, as the page prepares them."""
+    table = regression.simulate(groups=10, seed=3).set_axis(["group", "x", "y"], axis=1)
+    return regression.prepare(table)
+
+
+def regression_call(monkeypatch, rd, **settings):
+    """The (model, options, model_args) :func:`hbviz.regression.fit` hands to hbviz.nuts."""
+
+    def capture(model_name, options, model_args, **_):
+        raise _Captured(model_name, options, model_args)
+
+    monkeypatch.setattr(nuts, "_fit", capture)
+    with pytest.raises(_Captured) as caught:
+        regression.fit(rd, **settings)
+    return caught.value.args
+
+
+@pytest.mark.parametrize("regime", regression.REGIMES)
+@pytest.mark.parametrize("varying_slopes", [False, True])
+def test_regression_scripts_have_hbviz_models_log_density(
+    monkeypatch, small_regression, regime, varying_slopes
+):
+    settings = dict(regime=regime, varying_slopes=varying_slopes, tau_scale=0.5)
+    model_name, options, model_args = regression_call(monkeypatch, small_regression, **settings)
+    script = scripts.regression_script(small_regression, **settings)
+    assert script.model == model_name and options == {}
+    ns = script_namespace(script.text)
+    hbviz_model = nuts.MODELS[model_name]
+    for seed in (0, 1, 2):
+        trace = handlers.trace(handlers.seed(hbviz_model, jax.random.PRNGKey(seed))).get_trace(
+            *model_args
+        )
+        params = {k: v["value"] for k, v in trace.items() if v["type"] == "sample"}
+        theirs, _ = log_density(hbviz_model, model_args, {}, params)
+        ours, _ = log_density(ns["model"], (), ns["DATA"], params)
+        assert float(ours) == pytest.approx(float(theirs), rel=1e-12, abs=1e-9), params
+    # the script states the standardization it works in, and the group names in order
+    assert (ns["X_MEAN"], ns["Y_SD"]) == (small_regression.x_mean, small_regression.y_sd)
+    assert ns["GROUP_NAMES"] == list(small_regression.names)
+
+
+def test_regression_script_keeps_hostile_group_names_strings(tmp_path):
+    table = pd.DataFrame({"group": HOSTILE * 2, "x": np.arange(8.0), "y": np.arange(8.0) ** 1.5})
+    rd = regression.prepare(table)
+    script = scripts.regression_script(rd, regime="no")
+    tree = ast.parse(script.text)
+    (names,) = [
+        node.value
+        for node in tree.body
+        if isinstance(node, ast.Assign) and node.targets[0].id == "GROUP_NAMES"
+    ]
+    assert ast.literal_eval(names) == HOSTILE
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        ns = script_namespace(script.text)
+    finally:
+        os.chdir(cwd)
+    assert not (tmp_path / "pwned").exists()
+    assert ns["GROUP_NAMES"] == HOSTILE
+
+
+def test_regression_script_runs_without_hbviz_and_reproduces_the_fit(tmp_path, small_regression):
+    """Varying intercepts on ten groups at 2 × (200 + 200), both sides: the sampler's own
+    parameters and, in the data's units, the lines and τ the page shows."""
+    sizes = dict(num_chains=2, draws=200)
+    script = scripts.regression_script(small_regression, **sizes)
+    summary, divergences = run_script(script, tmp_path)
+    fit = regression.fit(small_regression, **sizes)
+    assert divergences <= 0.01 * 400
+    assert set(fit.summary.index) <= set(summary.index)
+    assert_within_monte_carlo_error(summary, fit.summary, ["mu_a", "tau_a", "b", "sigma"])
+    for row, site, j in [("intercept[0]", "intercept", 0), ("intercept[7]", "intercept", 7)]:
+        ours = summary.loc[row]
+        theirs = fit.samples[site][..., j]
+        se = np.sqrt(2) * ours["sd"] / np.sqrt(ours["n_eff"])
+        assert abs(ours["mean"] - theirs.mean()) <= 4.5 * se, (row, ours["mean"], theirs.mean())
+    for site in ("population_slope", "tau_intercept", "sigma_y"):
+        ours = summary.loc[site]
+        se = np.sqrt(2) * ours["sd"] / np.sqrt(ours["n_eff"])
+        assert abs(ours["mean"] - fit.samples[site].mean()) <= 4.5 * se, site
+
+
+def assert_regression_offers_each_fits_code(at) -> None:
+    assert offered_scripts(at)[-3:] == [
+        "regression_complete_pooling.py",
+        "regression_no_pooling.py",
+        "regression_varying_intercepts.py",
+    ]
