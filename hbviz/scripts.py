@@ -12,6 +12,11 @@ the same parameters, so a change to either that the other lacks fails a test. Th
 model is the real source of :func:`hbviz.models.counts_beta_binomial`, its likelihood
 :class:`hbviz.models.BetaBinomial` and their helpers (``inspect.getsource``), written once.
 
+The regression fits of the Your-data page (:func:`regression_script`) are
+:mod:`hbviz.regression`'s own source too: its models, their likelihood through per-group sums of
+the standardized data, and :func:`hbviz.regression.lines_in_data_units`, which turns the draws
+into each group's line in the data's units.
+
 User text (group names from an upload) enters a script only through :func:`repr` of a ``str``,
 which Python reads back as that string and nothing else; numbers through ``repr(float)`` /
 ``repr(int)``.
