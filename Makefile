@@ -24,7 +24,7 @@ lint: $(VENV)/.dev-installed
 	$(PY) -m ruff format --check .
 
 test: lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadfile
 
 format: $(VENV)/.dev-installed
 	$(PY) -m ruff format .

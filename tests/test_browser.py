@@ -6,8 +6,6 @@ them into docs/ for the README.
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from tests.browser import (
@@ -18,10 +16,8 @@ from tests.browser import (
     eventually,
     full_screenshot,
     new_context,
-    peak_rss_mb,
     require_chromium,
     rerun_after,
-    server_pid,
     streamlit_server,
     wait_idle,
 )
@@ -203,38 +199,6 @@ def test_the_regression_example_draws_its_lines_and_refits_on_a_key_press(page, 
     assert_no_exception(page)
     eventually(lambda: "reg_tau_scale=2" in page.url, what="reg_tau_scale=2 in the URL")
     eventually(lambda: shown_state(page) != before, what="the page changed after the move")
-
-
-# Measured peaks (VmHWM) of a fresh server with the warm-up on, this session (15 URLs,
-# bench.memory.short_session_urls) with JAX's persistent cache holding every program: 1023 MB
-# (978 MB with HBVIZ_MAX_PROGRAMS=1; 1102 MB when the warm-up still kept Eight schools' programs).
-# A program that must be compiled for real adds ~280 MB while XLA compiles it and leaves ~32 MB
-# behind (`python bench/memory.py stages`); compiles take turns under one lock, so one at a time.
-# The bound is the held-cache peak plus one real compile and a margin of two programs (~45 MB
-# each): a server that kept every size (36 programs asked here) or compiled two at once exceeds it.
-SERVER_PEAK_BOUND_MB = 1400
-
-
-def test_server_memory_stays_bounded_through_every_nuts_size(page, monkeypatch):
-    """A fresh server with the warm-up on, one session visiting every page and every value of
-    every chains/draws control; its peak RSS (VmHWM, written to
-    tests/screenshots/server_memory.json) stays under the bound the program cache is sized for."""
-    from bench.memory import short_session_urls
-
-    monkeypatch.setenv("HBVIZ_WARM_UP", "1")  # the server inherits it, as a lecture server runs
-    with streamlit_server() as base:
-        pid = server_pid(int(base.rsplit(":", 1)[1]))
-        urls = short_session_urls(base)
-        for url in urls:
-            page.goto(url)
-            wait_idle(page, timeout_ms=600_000)
-            assert_no_exception(page)
-        peak = peak_rss_mb(pid)
-    (SCREENSHOTS / "server_memory.json").write_text(
-        json.dumps({"urls": [u.removeprefix(base) for u in urls], "server_peak_rss_mb": peak})
-    )
-    print(f"server peak RSS after {len(urls)} visits: {peak:.0f} MB")
-    assert peak < SERVER_PEAK_BOUND_MB
 
 
 def test_the_logit_switch_and_the_prior_predictive_panel(page, server):
