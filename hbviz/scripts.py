@@ -211,6 +211,11 @@ def _statements(function) -> str:
     return "\n".join(source.splitlines()[first - 1 :]) + "\n"
 
 
+# Parsed once, at import (app.py imports every module before a page runs): CPython 3.11's
+# ast.parse is not safe beside another thread's ast.parse, which a page thread could meet.
+_COUNTS_BETA_BINOMIAL_BODY = _statements(models.counts_beta_binomial)
+
+
 def _population(mean: str, mu: str, tau: str) -> str:
     """The population level of every partial-pooling model (``hbviz.models._population``)."""
     return (
@@ -444,9 +449,7 @@ def nuts_script(
         arrays = {"n": n.astype(np.int64), "y": y.astype(np.int64)}
         if hierarchy == "beta":
             model_name = "counts_beta_binomial"
-            code = "\n\n".join(
-                (_beta_binomial_source(), _BETA_HEADER + _statements(models.counts_beta_binomial))
-            )
+            code = "\n\n".join((_beta_binomial_source(), _BETA_HEADER + _COUNTS_BETA_BINOMIAL_BODY))
             after, undefined = _EXACT_THETA, ("alpha", "beta")
         else:
             form = "centered" if h.centered else "noncentered"

@@ -22,14 +22,15 @@ from tests.browser import (
 
 pytestmark = pytest.mark.browser
 
-# Measured peaks (VmHWM) of a fresh server with the warm-up on, this session (15 URLs,
-# bench.memory.short_session_urls) with JAX's persistent cache holding every program: 1023 MB
-# (978 MB with HBVIZ_MAX_PROGRAMS=1; 1102 MB when the warm-up still kept Eight schools' programs).
-# A program that must be compiled for real adds ~280 MB while XLA compiles it and leaves ~32 MB
-# behind (`python bench/memory.py stages`); compiles take turns under one lock, so one at a time.
-# The bound is the held-cache peak plus one real compile and a margin of two programs (~45 MB
-# each): a server that kept every size (36 programs asked here) or compiled two at once exceeds it.
-SERVER_PEAK_BOUND_MB = 1400
+# Measured peaks (VmHWM) of a fresh server with the warm-up on over this walk (15 URLs,
+# bench.memory.short_session_urls): 1023 MB when JAX's persistent cache held every program
+# (978 MB with HBVIZ_MAX_PROGRAMS=1); 1462 MB in a fresh clone's CI run, where the cache starts
+# empty and every program the walk and the warm-up ask for is compiled for real (a compile adds
+# ~280 MB while XLA runs and leaves ~32 MB behind: `python bench/memory.py stages`). Compiles
+# take turns under one lock, so one at a time. The bound is the cold-cache peak plus a margin
+# of three programs: a server that kept every size (36 programs asked here) or compiled two at
+# once exceeds it. Issue 10's 1 GB target is not met (docs/DEPLOYMENT.md, Memory).
+SERVER_PEAK_BOUND_MB = 1600
 
 
 def test_server_memory_stays_bounded_through_every_nuts_size(monkeypatch):

@@ -5,6 +5,7 @@ warning rather than a traceback. One test drives the real server in Chromium."""
 
 from __future__ import annotations
 
+import ast
 import csv
 import io
 import json
@@ -82,11 +83,45 @@ def test_no_page_renders_raw_html_or_evaluates_user_content():
     sources = {p: p.read_text() for p in [*ROOT.glob("pages/*.py"), *ROOT.glob("hbviz/**/*.py")]}
     sources[ROOT / "app.py"] = (ROOT / "app.py").read_text()
     forbidden = re.compile(
-        r"unsafe_allow_html\s*=\s*True|components\.html|st\.html\(|\beval\(|\bexec\(|"
+        r"unsafe_allow_html\s*=\s*True|components\.html|\beval\(|\bexec\(|"
         r"pickle\.loads?|yaml\.load\(|pd\.eval|\.query\(|read_pickle"
     )
     found = {str(p.relative_to(ROOT)): forbidden.findall(s) for p, s in sources.items()}
     assert not {p: f for p, f in found.items() if f}
+    for path, source in sources.items():
+        assert_html_is_fixed_text(path, source)
+
+
+def _is_constant_text(node) -> bool:
+    return isinstance(node, ast.Constant) and isinstance(node.value, str)
+
+
+def assert_html_is_fixed_text(path, source: str) -> None:
+    """Every ``st.html`` shows our own text: a module constant written as a string literal, or
+    that constant's ``.format`` with whole numbers (``int(...)``) only, never anything a user
+    typed (presenter mode's CSS, the step keys' script, the scroll to a step's figure)."""
+    tree = ast.parse(source)
+    literals = {
+        target.id
+        for node in tree.body
+        if isinstance(node, ast.Assign) and _is_constant_text(node.value)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+    for call in ast.walk(tree):
+        if not (isinstance(call, ast.Call) and ast.unparse(call.func) == "st.html"):
+            continue
+        shown = call.args[0]
+        if isinstance(shown, ast.Call) and ast.unparse(shown.func).endswith(".format"):
+            values = [*shown.args, *(k.value for k in shown.keywords)]
+            assert all(isinstance(v, ast.Call) and ast.unparse(v.func) == "int" for v in values), (
+                f"{path}:{call.lineno}: st.html formats in something other than whole numbers"
+            )
+            shown = shown.func.value
+        assert isinstance(shown, ast.Name) and shown.id in literals, (
+            f"{path}:{call.lineno}: st.html shows {ast.unparse(shown)}, not a string literal "
+            "defined in its module"
+        )
 
 
 # ---------------------------------------------------------------------------------------------
