@@ -89,16 +89,9 @@ def prior_draws(model_name, options, model_args, seeds=(0, 1, 2)):
     return out
 
 
-ESTIMATES = [
-    (regime, centered, prior)
-    for prior in priors.names("estimates")
-    for regime, centered in (
-        ("no", False),
-        ("complete", False),
-        ("partial", True),
-        ("partial", False),
-    )
-]
+# (regime, centered) of every model of a shape, crossed with each τ prior the shape offers
+FORMS = (("no", False), ("complete", False), ("partial", True), ("partial", False))
+ESTIMATES = [(*form, prior) for prior in priors.names("estimates") for form in FORMS]
 
 
 @pytest.mark.parametrize(("regime", "centered", "tau_prior"), ESTIMATES)
@@ -112,16 +105,7 @@ def test_estimates_scripts_have_hbviz_models_log_density(
     assert_same_log_density(script, call, prior_draws(*call))
 
 
-RAW = [
-    (regime, centered, prior)
-    for prior in priors.names("raw")
-    for regime, centered in (
-        ("no", False),
-        ("complete", False),
-        ("partial", True),
-        ("partial", False),
-    )
-]
+RAW = [(*form, prior) for prior in priors.names("raw") for form in FORMS]
 
 
 @pytest.mark.parametrize(("regime", "centered", "tau_prior"), RAW)
