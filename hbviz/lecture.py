@@ -26,7 +26,8 @@ class LecturePage(NamedTuple):
     description: str  # the home page's one line under the link
     exact_draws: int | None = None  # draws of the exact (grid + conjugate) sampler
     nuts_chains: int | None = None
-    nuts_draws: int | None = None  # NUTS draws per chain, after as many warm-up steps
+    nuts_warmup: int | None = None  # NUTS warm-up steps per chain
+    nuts_draws: int | None = None  # NUTS draws per chain, kept after the warm-up
     groups: int | None = None  # J of the lecture's data (observations for levels of pooling)
 
 
@@ -46,7 +47,9 @@ PAGES: tuple[LecturePage, ...] = (
         ":material/stacks:",
         "Lecture examples",
         "No, complete and partial pooling with NUTS, as in the NumPyro tutorial.",
+        # the tutorial's 500 warm-up steps and 1000 draws (it runs one chain; two here show R-hat)
         nuts_chains=2,
+        nuts_warmup=500,
         nuts_draws=1000,
         groups=5,
     ),
@@ -77,6 +80,7 @@ PAGES: tuple[LecturePage, ...] = (
         # Exact draws: the Monte Carlo error of a quantile is ~0.1 point, below the digits shown.
         exact_draws=10_000,
         nuts_chains=4,
+        nuts_warmup=500,
         nuts_draws=500,
         groups=8,
     ),
