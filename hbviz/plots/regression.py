@@ -23,6 +23,7 @@ from hbviz.plots.style import (
     POOLING_COLORS,
     POPULATION,
     REFERENCE,
+    Look,
     apply_layout,
     interval_bars,
     pale,
@@ -48,7 +49,7 @@ def group_lines(
     x_title: str = "x",
     y_title: str = "y",
     sizes: dict[str, int] | None = None,
-    large_fonts: bool = False,
+    look: Look = Look(),
 ) -> go.Figure:
     """One panel per chosen group: its observations and the complete, no and partial pooling
     lines (the first figure of Gelman & Hill §12.3).
@@ -126,7 +127,7 @@ def group_lines(
                 row=row,
                 col=col,
             )
-    apply_layout(fig, large_fonts=large_fonts, height=260 * rows + 110)
+    apply_layout(fig, look=look, height=260 * rows + 110)
     # the legend above the panel titles, not on them
     fig.update_layout(legend={"y": 1 + 60 / (260 * rows)}, margin={"t": 90})
     fig.update_xaxes(title_text=None)
@@ -143,7 +144,7 @@ def estimates_by_size(
     population: float | None = None,
     population_label: str = "population mean",
     value_title: str = "intercept",
-    large_fonts: bool = False,
+    look: Look = Look(),
 ) -> go.Figure:
     """Each group's estimate and 95% interval against its size (log axis), under no and partial
     pooling: the small groups' no-pooling estimates scatter widely and are pulled in most
@@ -194,7 +195,7 @@ def estimates_by_size(
         fig,
         x_title="observations in the group (log scale)",
         y_title=value_title,
-        large_fonts=large_fonts,
+        look=look,
         height=400,
     )
     _size_axis(fig)
@@ -212,7 +213,7 @@ def population_line(
     x_title: str = "x",
     y_title: str = "y",
     interval_label: str = "95% interval",
-    large_fonts: bool = False,
+    look: Look = Look(),
 ) -> go.Figure:
     """The population line μ_a + μ_b x with its posterior band over all observations.
 
@@ -257,7 +258,7 @@ def population_line(
             hovertemplate=f"{x_title} %{{x:.3g}}<br>{y_title} %{{y:.3g}}<extra></extra>",
         )
     )
-    apply_layout(fig, x_title=x_title, y_title=y_title, large_fonts=large_fonts, height=380)
+    apply_layout(fig, x_title=x_title, y_title=y_title, look=look, height=380)
     if binary:
         fig.update_xaxes(tickvals=[0, 1])
     return fig
@@ -269,7 +270,7 @@ def shrinkage_arrows(
     varying_slopes: bool = False,
     x_title: str = "intercept",
     y_title: str = "slope",
-    large_fonts: bool = False,
+    look: Look = Look(),
 ) -> go.Figure:
     """Arrows from each group's no-pooling estimate to its partial-pooling one.
 
@@ -333,7 +334,7 @@ def shrinkage_arrows(
             arrowcolor=pale(REFERENCE, 0.7),
             text="",
         )
-    apply_layout(fig, x_title=titles[0], y_title=titles[1], large_fonts=large_fonts, height=420)
+    apply_layout(fig, x_title=titles[0], y_title=titles[1], look=look, height=420)
     if not varying_slopes:
         _size_axis(fig)
     return fig
