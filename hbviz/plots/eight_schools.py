@@ -28,6 +28,7 @@ from hbviz.plots.style import (
     font_size,
     group_color,
     interval_bars,
+    overlay_layout,
     pale,
     reference_line,
     safe_labels,
@@ -490,15 +491,8 @@ def predictive_plot(
                 hovertemplate=f"{name}<br>%{{x:.1f}}<br>density %{{y:.4f}}<extra></extra>",
             )
         )
-    apply_layout(
-        fig,
-        x_title=x_title,
-        y_title="posterior predictive density",
-        look=look,
-        height=380,
-    )
-    fig.update_layout(barmode="overlay", bargap=0)
-    return fig
+    y_title = "posterior predictive density"
+    return overlay_layout(fig, look=look, x_title=x_title, y_title=y_title, height=380)
 
 
 def density_histogram(
@@ -548,14 +542,7 @@ def tau_marginal_comparison(
             tau_grid, density, x_max, name=exact_label, color=EXACT, width=2.5, hover="exact<br>"
         )
     )
-    apply_layout(
-        fig,
-        x_title="τ (points)",
-        y_title="posterior density",
-        look=look,
-        height=380,
-    )
-    fig.update_layout(barmode="overlay", bargap=0)
+    overlay_layout(fig, look=look, x_title="τ (points)", y_title="posterior density", height=380)
     fig.update_xaxes(range=[0, x_max])
     return fig
 

@@ -162,8 +162,7 @@ def rates_histogram(
             hovertemplate="observed rate %{x:.3f}<extra></extra>",
         )
     )
-    style.apply_layout(fig, x_title=x_title, y_title="density", look=look, height=360)
-    fig.update_layout(barmode="overlay", bargap=0)
+    style.overlay_layout(fig, look=look, x_title=x_title, y_title="density", height=360)
     fig.update_xaxes(range=[-0.01, 1.01])
     if y_max is not None:
         fig.update_yaxes(range=[2 * tick, y_max])
@@ -204,12 +203,5 @@ def predictive_pmf_plot(
     style.reference_line(
         fig, observed_rate, name=f"{observed_label} {observed_rate:.3f}", color=OBSERVED, width=2
     )
-    style.apply_layout(
-        fig,
-        x_title=x_title,
-        y_title="predictive density (Pr(ỹ = k) × ñ)",
-        look=look,
-        height=360,
-    )
-    fig.update_layout(barmode="overlay", bargap=0)
-    return fig
+    y_title = "predictive density (Pr(ỹ = k) × ñ)"
+    return style.overlay_layout(fig, look=look, x_title=x_title, y_title=y_title, height=360)

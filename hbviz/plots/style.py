@@ -161,6 +161,16 @@ def apply_layout(
     return fig
 
 
+def overlay_layout(
+    fig: go.Figure, *, look: Look, x_title: str, y_title: str, height: int
+) -> go.Figure:
+    """:func:`apply_layout` for densities drawn as translucent bars over each other (histograms of
+    draws, a pmf): the bars of different traces overlap instead of standing side by side, and
+    touch, as the bins of one density do."""
+    apply_layout(fig, look=look, x_title=x_title, y_title=y_title, height=height)
+    return fig.update_layout(barmode="overlay", bargap=0)
+
+
 def safe_labels(names: Iterable[object]) -> list[str]:
     """Group names as plain text for Plotly, which reads a subset of HTML in labels and hovers.
 
