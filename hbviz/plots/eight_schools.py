@@ -25,6 +25,7 @@ from hbviz.plots.style import (
     REFERENCE,
     Look,
     apply_layout,
+    arrows,
     font_size,
     group_color,
     interval_bars,
@@ -285,29 +286,13 @@ def conditional_shrinkage_plot(
             ),
         )
     )
-    arrows = [
-        {
-            "x": end,
-            "y": row,
-            "ax": start,
-            "ay": row,
-            "xref": "x",
-            "yref": "y",
-            "axref": "x",
-            "ayref": "y",
-            "showarrow": True,
-            "arrowhead": 2,
-            "arrowsize": 1.3,
-            "arrowwidth": 2,
-            "arrowcolor": REFERENCE,
-            "standoff": 6,
-            "text": "",
-        }
-        for row, start, end in zip(rows, y, mean, strict=True)
-        if abs(end - start) > 1e-9 and len(labels) <= 50
-    ]
+    # an arrow for each school that moved; past 50 rows the arrows are a blur
+    moved = np.flatnonzero((np.abs(mean - y) > 1e-9) & (len(labels) <= 50))
+    shifts = arrows(
+        y[moved], moved, mean[moved], moved, color=REFERENCE, width=2, head=1.3, standoff=6
+    )
     reference_line(fig, mu_hat, name=f"E(μ | τ, y) = {mu_hat:.1f}", span=(-0.5, len(labels) - 0.5))
-    fig.update_layout(annotations=arrows)
+    fig.update_layout(annotations=shifts)
     apply_layout(fig, x_title=x_title, look=look)
     fig.update_yaxes(tickvals=rows, ticktext=labels, autorange="reversed", showgrid=False)
     fig.update_layout(height=max(320, min(36 * len(labels) + 160, 900)))

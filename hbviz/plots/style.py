@@ -218,6 +218,43 @@ def density_line(
     )
 
 
+def arrows(
+    x_from,
+    y_from,
+    x_to,
+    y_to,
+    *,
+    color: str,
+    width: float = 1,
+    head: float = 1,
+    standoff: float = 0,
+) -> list[dict]:
+    """One arrow per point, from (``x_from``, ``y_from``) to (``x_to``, ``y_to``) in data
+    coordinates, as layout annotations for ``fig.update_layout(annotations=...)`` (on a log axis,
+    give log10 coordinates): how a shrinkage figure shows each estimate moving. ``head`` scales
+    the arrowhead, ``standoff`` (pixels) stops the arrow short of the marker it points at."""
+    return [
+        {
+            "x": x1,
+            "y": y1,
+            "ax": x0,
+            "ay": y0,
+            "xref": "x",
+            "yref": "y",
+            "axref": "x",
+            "ayref": "y",
+            "showarrow": True,
+            "arrowhead": 2,
+            "arrowsize": head,
+            "arrowwidth": width,
+            "arrowcolor": color,
+            "standoff": standoff,
+            "text": "",
+        }
+        for x0, y0, x1, y1 in zip(x_from, y_from, x_to, y_to, strict=True)
+    ]
+
+
 def reference_line(
     fig: go.Figure,
     value: float,
