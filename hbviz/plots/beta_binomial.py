@@ -56,9 +56,13 @@ def group_densities(
     Parameters
     ----------
     x : array, shape (G,)
+        The θ grid every curve shares.
     density : array, shape (J, G)
-    names : J group names (shown as typed: markup is escaped)
-    highlight : index of the group to emphasise (e.g. "this season")
+        Row j is group j's density on ``x``.
+    names : sequence of J group names
+        Shown as typed (markup is escaped).
+    highlight : int, optional
+        Index of the group to emphasise (e.g. "this season").
     """
     x = np.asarray(x, dtype=float)
     density = np.asarray(density, dtype=float)
