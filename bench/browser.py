@@ -118,10 +118,12 @@ CONTROLS = [
         "drug_trial", "drug trial, y (n = 40)", "number", "rats with tumors, y", "?current_n=40"
     ),
     Control("levels_of_pooling", "levels of pooling, seed", "number", "Seed"),
-    Control("", "home, large-fonts switch (its only control)", "toggle", "Large fonts (projector)"),
+    Control("", "home, presenter-mode switch (its only control)", "toggle", "Presenter mode"),
+    Control("simulation_lab", "simulation lab, τ slider", "slider", "Population sd τ"),
 ]
 ANCHOR_CONTROL = Control("", "anchor: bare Streamlit, 1 slider, 3 small charts", "slider", "a")
 PAGES = ["", "levels_of_pooling", "free_throws", "drug_trial", "eight_schools", "your_data"]
+PAGES += ["simulation_lab"]
 
 
 # --- the server and the browser ------------------------------------------------------------------
@@ -363,6 +365,9 @@ def measure(cfg: Config) -> dict:
         raise RuntimeError("Debian's chromium is not installed (`sudo apt-get install chromium`)")
     presses = 5 if cfg.quick else 20
     loads = 1 if cfg.quick else FIRST_LOADS
+    chosen = cfg.browser_pages
+    pages = [p for p in PAGES if chosen is None or p in chosen]
+    controls = [c for c in CONTROLS if chosen is None or c.page in chosen]
     out: dict = {"controls": [], "loads": {}, "presses": presses, "errors": []}
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
@@ -371,9 +376,9 @@ def measure(cfg: Config) -> dict:
         page = context.new_page()
         with serve(ROOT / "app.py") as (url, pid):
             start = time.monotonic()
-            for path in PAGES:  # every page's first run compiles what it needs
+            for path in pages:  # every page's first run compiles what it needs
                 open_view(page, url, path)
-            for control in CONTROLS:  # and its control's first moves
+            for control in controls:  # and its control's first moves
                 open_view(page, url, control.page, control.query)
             out["warm_up_pages"] = time.monotonic() - start
             out["warm_up_quiet"] = wait_server_quiet(pid)
@@ -382,7 +387,7 @@ def measure(cfg: Config) -> dict:
                 # figure is the median over both passes, so drift in the machine's load shows
                 open_view(page, anchor_url, "")
                 anchor = [bench_control(page, anchor_url, ANCHOR_CONTROL, presses // 2)]
-                for control in CONTROLS:
+                for control in controls:
                     out["controls"].append(attempt(bench_control, page, url, control, presses))
                 anchor.append(bench_control(page, anchor_url, ANCHOR_CONTROL, presses // 2))
             out["anchor"] = {
@@ -393,7 +398,7 @@ def measure(cfg: Config) -> dict:
             }
             page.close()
             first_load(context, url, "")  # not timed: fills the browser's caches
-            for path in PAGES:
+            for path in pages:
                 runs = [attempt(first_load, context, url, path) for _ in range(loads)]
                 out["loads"][path or "home"] = [r for r in runs if "error" not in r]
                 out["errors"] += [f"{path or 'home'}: {r['error']}" for r in runs if "error" in r]

@@ -34,6 +34,8 @@ class Config:
     page_moves: int
     scaling_groups: Sequence[int]
     scaling_repeats: int
+    # the browser section's pages (URL paths, "" for home; None: all); the anchor is always run
+    browser_pages: tuple[str, ...] | None = None
 
 
 SCALING_GROUPS = (10, 100, 1_000, 10_000, 100_000)

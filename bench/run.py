@@ -35,6 +35,7 @@ so that each measures a process in the state it names.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import importlib
 import os
@@ -123,6 +124,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="replace the sections run (not --quick) in bench/RESULTS.md, keep the others",
     )
+    parser.add_argument(
+        "--pages",
+        help="browser section: only these pages' controls and first loads, comma-separated URL "
+        "paths ('home' for the home page), beside the anchor as always",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--moves", type=int, default=6, help=argparse.SUPPRESS)
     parser.add_argument("--model", help=argparse.SUPPRESS)
@@ -140,14 +146,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     unknown = set(only) - set(SECTIONS)
     if unknown:
         parser.error(f"unknown section(s) {', '.join(sorted(unknown))}; choose from {SECTIONS}")
-    if args.into_results and (args.quick or args.output):
-        parser.error("--into-results takes a full run (not --quick) and writes bench/RESULTS.md")
+    if args.into_results and (args.quick or args.output or args.pages):
+        parser.error(
+            "--into-results takes a full run (not --quick, not --pages) and writes bench/RESULTS.md"
+        )
     cfg = make_config(args.quick)
+    if args.pages:
+        pages = tuple("" if p.strip() == "home" else p.strip() for p in args.pages.split(","))
+        cfg = dataclasses.replace(cfg, browser_pages=pages)
     header = [
         "# hbviz benchmark results",
         "",
         f"Written by `python bench/run.py{' --quick' if args.quick else ''}"
-        f"{' --only ' + args.only if args.only else ''}` (issue 6). Wall-clock times after "
+        f"{' --only ' + args.only if args.only else ''}"
+        f"{' --pages ' + args.pages if args.pages else ''}` (issue 6). Wall-clock times after "
         "warm-up; median, interquartile range (IQR) and min–max over repeats. The machine is "
         "shared, so expect noise: compare ratios more than absolute times.",
         "",
