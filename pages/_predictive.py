@@ -91,8 +91,10 @@ def free_throws_shrinkage(made, attempts, alpha, beta, hier, names: Sequence[str
     )
 
 
+@st.fragment
 def drug_trial_intervals(quantiles: pd.DataFrame, y, n, names: Sequence[str]) -> None:
-    """BDA3 Fig. 5.4 on the chosen scale: the quantiles' ends transformed, not recomputed."""
+    """BDA3 Fig. 5.4 on the chosen scale: the quantiles' ends transformed, not recomputed. A
+    fragment: the scale switch redraws this figure alone."""
     scale = scale_switch()
     logit = scale == "logit"
     q = {level: scales.quantile(quantiles[level], scale) for level in ("2.5%", "50%", "97.5%")}
@@ -287,8 +289,10 @@ def _hyperprior(log_size_min: float) -> predictive.HyperpriorDraws:
     return predictive.hyperprior_predictive(log_size_min=log_size_min, draws=DRAWS)
 
 
+@st.fragment
 def drug_trial_posterior_predictive(full, y: int, n: int) -> None:
-    """ỹ for the current experiment run again and for a new experiment of ñ rats."""
+    """ỹ for the current experiment run again and for a new experiment of ñ rats. A fragment:
+    ñ redraws this panel alone."""
     st.subheader("Predictive: the current experiment again, and a new experiment")
     _ui.method_badge("exact")
     n_new = checked.number_input(
@@ -318,9 +322,25 @@ def drug_trial_posterior_predictive(full, y: int, n: int) -> None:
     )
 
 
+PRIOR_CHECK_KEY = "drug-prior-check"  # the drug trial's prior-predictive expander: open or closed
+
+
+@st.fragment
 def drug_trial_prior_predictive(historical_y, historical_n, observed_rates) -> None:
-    """Beta curves and tumour rates implied by the cut hyperprior and by empirical Bayes."""
-    with st.expander("Prior predictive check: what the priors say before the data"):
+    """Beta curves and tumour rates implied by the cut hyperprior and by empirical Bayes.
+
+    Computed and drawn only while its expander is open (it opens closed): its two figures are
+    the page's heaviest (hundreds of kB), and the current experiment's rate, which every press
+    of y moves, is one of its ticks. A fragment: opening it or moving its slider reruns this
+    panel alone."""
+    box = st.expander(
+        "Prior predictive check: what the priors say before the data",
+        key=PRIOR_CHECK_KEY,
+        on_change="rerun",
+    )
+    if not box.open:
+        return
+    with box:
         _ui.method_badge("exact")
         low = checked.slider(
             "Cut the hyperprior at log(α + β) ≥",

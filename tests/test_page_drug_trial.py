@@ -132,8 +132,22 @@ def test_predictive_of_the_current_and_a_new_experiment(app_page):
     assert predictive_table(at).index[1] == "a new experiment, ñ = 100"
 
 
-def test_prior_predictive_cuts_the_improper_hyperprior(app_page):
+def test_prior_predictive_is_computed_only_when_opened(app_page):
     at = app_page(PAGE)
+    assert not any(df.value.index.name == "prior" for df in at.dataframe)
+    assert len(figures(at)) == 5  # the two prior-predictive figures are not built while closed
+
+
+def open_prior_check(at):
+    from pages._predictive import PRIOR_CHECK_KEY
+
+    at.session_state[PRIOR_CHECK_KEY] = True
+    return at.run()
+
+
+def test_prior_predictive_cuts_the_improper_hyperprior(app_page):
+    at = open_prior_check(app_page(PAGE))
+    assert not at.exception
     table = next(df.value for df in at.dataframe if df.value.index.name == "prior")
     assert list(table.index) == ["(α + β)^(−5/2), cut", "empirical Bayes Beta(1.4, 8.6)"]
     extreme = table["Pr(θ < 0.01 or > 0.99)"]
