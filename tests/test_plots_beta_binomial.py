@@ -79,6 +79,22 @@ def test_hyperparameter_contour_scales_density_and_draws_points():
         plots.hyperparameter_contour(lr, lt, np.zeros_like(z))
 
 
+def test_hyperparameter_contour_sends_only_the_box_that_holds_its_lines():
+    lr = np.linspace(-6, 4, 100)
+    lt = np.linspace(-2, 10, 120)
+    z = np.exp(-((lr[None, :] + 1.8) ** 2) / 0.1 - (lt[:, None] - 2.7) ** 2 / 0.3)
+    fig = plots.hyperparameter_contour(lr, lt, z, crop_below=1e-3)
+    sent = fig.data[0]
+    kept_x, kept_y = np.isin(lr, sent.x), np.isin(lt, sent.y)
+    assert 0 < kept_x.sum() < lr.size / 2 and 0 < kept_y.sum() < lt.size / 2
+    # every value left out is under the crop, so under the lowest level: no line is lost
+    scaled = z / z.max()
+    assert np.all(scaled[~kept_y, :] < 1e-3) and np.all(scaled[:, ~kept_x] < 1e-3)
+    # the cells sent are the grid's own, one more on each side than the values above the crop
+    np.testing.assert_allclose(sent.z, scaled[np.ix_(kept_y, kept_x)], rtol=1e-6)
+    assert np.all(scaled[kept_y][[0, -1]] < 1e-3) and np.all(scaled[:, kept_x][:, [0, -1]] < 1e-3)
+
+
 def test_current_posteriors_draws_each_curve_and_the_observed_rate():
     x = np.linspace(0.001, 0.999, 200)
     curves = {
