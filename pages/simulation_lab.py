@@ -48,12 +48,12 @@ TEXT = {  # unit of θ, the curve's x axis, what the three methods are
 COMPUTE = {
     "estimates": (
         st.cache_data(simulation.pooling_risk, max_entries=32, show_spinner=False),
-        simulation.example_estimates,
+        st.cache_data(simulation.example_estimates, max_entries=32, show_spinner=False),
         st.cache_data(simulation.risk_curve, max_entries=16, show_spinner=False),
     ),
     "counts": (
         st.cache_data(simulation.pooling_risk_counts, max_entries=32, show_spinner=False),
-        simulation.example_counts,
+        st.cache_data(simulation.example_counts, max_entries=32, show_spinner=False),
         st.cache_data(simulation.risk_curve_counts, max_entries=16, show_spinner=False),
     ),
 }
@@ -78,72 +78,81 @@ def slider(key: str) -> float:
     return sb.slider(label, low, high, DEFAULTS[key], step, key=key, **BIND)
 
 
-sb.header("The truth")
-kind = sb.segmented_control("Data", list(KINDS), default="estimates", format_func=KINDS.get, key="kind", **CHOICE)  # fmt: skip
-groups = slider("groups")
-if kind == "estimates":
-    mu, tau, sigma = slider("mu"), slider("tau"), slider("sigma")
-    truth = dict(groups=groups, mu=mu, tau=tau, sigma=sigma)
-    curve_args = dict(groups=groups, sigma=sigma)
-else:
-    base_rate, tau = slider("base_rate"), slider("tau_logit")
-    smallest, largest = sorted((slider("smallest"), slider("largest")))
-    population = sb.segmented_control(
-        "Population of θ_j", list(POPULATIONS), default="beta", format_func=POPULATIONS.get,
-        key="population", **CHOICE,
-    )  # fmt: skip
-    sizes = simulation.group_sizes(groups, smallest, largest)
-    curve_args = dict(groups=groups, sizes=sizes, base_rate=base_rate, population=population)
-    truth = curve_args | dict(tau=tau)
-    sb.caption(f"Group sizes, spread geometrically: {', '.join(map(str, sizes))}.")
-unit, tau_label, methods = TEXT[kind]
-sb.header("The simulation")
-r_key, default_r, points, per_tau = SIZES[kind]
-replications = sb.select_slider("Data sets R", REPLICATIONS, value=default_r, key=r_key, **BIND)
-seed = sb.number_input("Seed", 0, 1_000_000, 0, 1, key="seed", **BIND)
+@st.fragment
+def lab() -> None:
+    """The truth, the simulation and its three sections. A fragment: a move of any control reruns
+    and redraws this, not the page's header; results already computed come from the caches."""
+    sb.header("The truth")
+    kind = sb.segmented_control("Data", list(KINDS), default="estimates", format_func=KINDS.get, key="kind", **CHOICE)  # fmt: skip
+    groups = slider("groups")
+    if kind == "estimates":
+        mu, tau, sigma = slider("mu"), slider("tau"), slider("sigma")
+        truth = dict(groups=groups, mu=mu, tau=tau, sigma=sigma)
+        curve_args = dict(groups=groups, sigma=sigma)
+    else:
+        base_rate, tau = slider("base_rate"), slider("tau_logit")
+        smallest, largest = sorted((slider("smallest"), slider("largest")))
+        population = sb.segmented_control(
+            "Population of θ_j", list(POPULATIONS), default="beta", format_func=POPULATIONS.get,
+            key="population", **CHOICE,
+        )  # fmt: skip
+        sizes = simulation.group_sizes(groups, smallest, largest)
+        curve_args = dict(groups=groups, sizes=sizes, base_rate=base_rate, population=population)
+        truth = curve_args | dict(tau=tau)
+        sb.caption(f"Group sizes, spread geometrically: {', '.join(map(str, sizes))}.")
+    unit, tau_label, methods = TEXT[kind]
+    sb.header("The simulation")
+    r_key, default_r, points, per_tau = SIZES[kind]
+    replications = sb.select_slider("Data sets R", REPLICATIONS, value=default_r, key=r_key, **BIND)
+    seed = sb.number_input("Seed", 0, 1_000_000, 0, 1, key="seed", **BIND)
 
-_ui.section("1 · How far is each estimate from the truth?", "exact")
-compute, example_of, curve_of = COMPUTE[kind]
-table = _ui.with_spinner("Simulating…", compute, **truth, replications=replications, seed=seed)
-_ui.show_table(
-    table.rename(columns={"rmse_se": "± rmse", "coverage_se": "± coverage"}),
-    file_name="simulation_risk.csv",
-    key="risk",
-    formats=dict.fromkeys(table.columns, "%.3f"),
-)
-st.caption(
-    f"Over {replications:,} data sets of {groups} groups. RMSE: root mean squared error of the "
-    "estimates of θ_j; coverage: how often the central 95 % interval holds θ_j; ± one Monte "
-    f"Carlo standard error. {methods}"
-)
-if table.attrs.get("improper"):
-    st.info(
-        f"{table.attrs['improper']:,} data sets had no successes (or no failures) in any group: "
-        "their hierarchical posterior is improper and was cut at the grid's edge, as on the "
-        "lecture pages.",
-        icon=":material/info:",
+    _ui.section("1 · How far is each estimate from the truth?", "exact")
+    compute, example_of, curve_of = COMPUTE[kind]
+    table = _ui.with_spinner("Simulating…", compute, **truth, replications=replications, seed=seed)
+    _ui.show_table(
+        table.rename(columns={"rmse_se": "± rmse", "coverage_se": "± coverage"}),
+        file_name="simulation_risk.csv",
+        key="risk",
+        formats=dict.fromkeys(table.columns, "%.3f"),
+    )
+    st.caption(
+        f"Over {replications:,} data sets of {groups} groups. RMSE: root mean squared error of the "
+        "estimates of θ_j; coverage: how often the central 95 % interval holds θ_j; ± one Monte "
+        f"Carlo standard error. {methods}"
+    )
+    if table.attrs.get("improper"):
+        st.info(
+            f"{table.attrs['improper']:,} data sets had no successes (or no failures) in any group: "
+            "their hierarchical posterior is improper and was cut at the grid's edge, as on the "
+            "lecture pages.",
+            icon=":material/info:",
+        )
+
+    _ui.section("2 · One of these data sets", "exact")
+    example = example_of(**truth, seed=seed)
+    _ui.plot(figs.example_forest, example.table, complete_pooling=example.complete_pooling, x_title=unit)  # fmt: skip
+    st.caption(
+        "A data set drawn with this seed: three estimates per group with 95 % intervals (partial "
+        "pooling: 4,000 exact posterior draws), and the true θ_j (×) they try to hit."
     )
 
-_ui.section("2 · One of these data sets", "exact")
-example = example_of(**truth, seed=seed)
-_ui.plot(figs.example_forest, example.table, complete_pooling=example.complete_pooling, x_title=unit)  # fmt: skip
-st.caption(
-    "A data set drawn with this seed: three estimates per group with 95 % intervals (partial "
-    "pooling: 4,000 exact posterior draws), and the true θ_j (×) they try to hit."
-)
+    _ui.section("3 · As the truth's τ moves", "exact")
+    taus = simulation.curve_taus(tau, scale=sigma if kind == "estimates" else 1.0, points=points)
+    curve = _ui.with_spinner(
+        "Simulating every τ…", curve_of, taus=taus, replications=per_tau, seed=seed, **curve_args
+    )
+    _ui.plot(
+        figs.risk_curve_plot, curve, tau=float(tau), x_title=tau_label, y_title=f"RMSE of {unit}"
+    )
+    st.caption(f"{per_tau} data sets per τ, the same ones at every τ, so the curves are smooth.")
+    st.markdown(
+        "**James–Stein's lesson.** With three or more groups, each group's own estimate (no pooling) "
+        "is *inadmissible*: shrinking all of them toward their mean has a smaller total squared error "
+        "whatever the truth (James and Stein, 1961). Complete pooling wins when the groups are alike "
+        "(τ near 0) and loses without bound as they differ. Partial pooling learns τ from the data, "
+        "so it follows the better extreme, at a small price near τ = 0, and its intervals keep near "
+        "95 % coverage where complete pooling's collapse."
+    )
 
-_ui.section("3 · As the truth's τ moves", "exact")
-taus = simulation.curve_taus(tau, scale=sigma if kind == "estimates" else 1.0, points=points)
-curve = _ui.with_spinner(
-    "Simulating every τ…", curve_of, taus=taus, replications=per_tau, seed=seed, **curve_args
-)
-_ui.plot(figs.risk_curve_plot, curve, tau=float(tau), x_title=tau_label, y_title=f"RMSE of {unit}")
-st.caption(f"{per_tau} data sets per τ, the same ones at every τ, so the curves are smooth.")
-st.markdown(
-    "**James–Stein's lesson.** With three or more groups, each group's own estimate (no pooling) "
-    "is *inadmissible*: shrinking all of them toward their mean has a smaller total squared error "
-    "whatever the truth (James and Stein, 1961). Complete pooling wins when the groups are alike "
-    "(τ near 0) and loses without bound as they differ. Partial pooling learns τ from the data, "
-    "so it follows the better extreme, at a small price near τ = 0, and its intervals keep near "
-    "95 % coverage where complete pooling's collapse."
-)
+
+lab()
