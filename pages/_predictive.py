@@ -55,8 +55,10 @@ def scale_switch() -> str:
 # The scale switch on the pages with counts
 
 
+@st.fragment
 def free_throws_shrinkage(made, attempts, alpha, beta, hier, names: Sequence[str]) -> None:
-    """Independent → hierarchical posterior means on the chosen scale, and what is shown."""
+    """Independent → hierarchical posterior means on the chosen scale, and what is shown. A
+    fragment: the scale switch redraws this figure alone."""
     scale = scale_switch()
     pop = float(scales.draws_mean(hier.alpha / (hier.alpha + hier.beta), scale))
     complete = float(scales.observed([made.sum()], [attempts.sum()], scale)[0])
