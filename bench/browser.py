@@ -121,6 +121,7 @@ CONTROLS = [
     Control("", "home, presenter-mode switch (its only control)", "toggle", "Presenter mode"),
     Control("simulation_lab", "simulation lab, τ slider", "slider", "Population sd τ"),
 ]
+ANCHOR_LOAD = "anchor (bare Streamlit page)"  # its row in the first-load table
 ANCHOR_CONTROL = Control("", "anchor: bare Streamlit, 1 slider, 3 small charts", "slider", "a")
 PAGES = ["", "levels_of_pooling", "free_throws", "drug_trial", "eight_schools", "your_data"]
 PAGES += ["simulation_lab"]
@@ -390,6 +391,9 @@ def measure(cfg: Config) -> dict:
                 for control in controls:
                     out["controls"].append(attempt(bench_control, page, url, control, presses))
                 anchor.append(bench_control(page, anchor_url, ANCHOR_CONTROL, presses // 2))
+                # the framework's floor for a first load too: the same new tab, the bare page
+                runs = [attempt(first_load, context, anchor_url, "") for _ in range(loads)]
+                out["loads"][ANCHOR_LOAD] = [r for r in runs if "error" not in r]
             out["anchor"] = {
                 "control": ANCHOR_CONTROL,
                 "runs": anchor[0]["runs"] + anchor[1]["runs"],
@@ -466,9 +470,13 @@ def bench_browser(cfg: Config) -> Section:
         if not loads:
             continue
         done = median_of(loads, "seconds")
-        sec.verdicts.append(
-            (f"{path}: navigation → all charts drawn ≤ 1.5 s ({fmt_seconds(done)})", done <= 1.5)
-        )
+        if path != ANCHOR_LOAD:
+            sec.verdicts.append(
+                (
+                    f"{path}: navigation → all charts drawn ≤ 1.5 s ({fmt_seconds(done)})",
+                    done <= 1.5,
+                )
+            )
         load_rows.append(
             f"| {path} | {fmt_seconds(median_of(loads, 'first_paint'))} | "
             f"{fmt_seconds(median_of(loads, 'last_msg'))} | {fmt_seconds(done)} | "
@@ -516,7 +524,8 @@ def bench_browser(cfg: Config) -> Section:
         "often slowest in a press, by its title and trace types.",
         "First loads: a new tab in the browser that ran the presses (its caches hold "
         "Streamlit's and Plotly's JavaScript, as for a returning student); one untimed load "
-        "first.",
+        "first. The anchor's row is the bare page's own first load in the same browser: the "
+        "framework's floor for the 1.5 s target.",
         "Chromium: Debian's /usr/bin/chromium, headless, the browser tests' flags "
         "(tests/browser.py), 1400 × 1000 viewport; the server: `streamlit run` with the "
         "project's .streamlit/config.toml.",
