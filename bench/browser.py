@@ -279,9 +279,11 @@ def can_go(box, control: Control, forward: bool) -> bool:
     return value < high if forward else value > low
 
 
-def bench_control(page, url: str, control: Control, presses: int) -> dict:
+def bench_control(page, url: str, control: Control, presses: int, server_pid: int) -> dict:
     """``presses`` timed key presses on ``control`` (after WARMUP_PRESSES untimed ones), each a
-    new value where the control has room (one direction; back at the end of its range)."""
+    new value where the control has room (one direction; back at the end of its range); with the
+    CPU seconds the server process (``server_pid``) spent on each, which the machine's load does
+    not stretch as it stretches wall time."""
     open_view(page, url, control.page, control.query)
     box = locate(page, control)
     box.focus()
@@ -290,6 +292,7 @@ def bench_control(page, url: str, control: Control, presses: int) -> dict:
         if not can_go(box, control, forward):
             forward = not forward
         page.evaluate("() => window.__bench.reset()")
+        cpu_before = cpu_seconds(server_pid)
         press_keys(box, control, forward)
         with contextlib.suppress(Exception):  # a fast rerun may be over before this looks
             page.wait_for_selector(
@@ -297,6 +300,7 @@ def bench_control(page, url: str, control: Control, presses: int) -> dict:
             )
         wait_quiet(page)
         run = record_after(page)
+        run["server_cpu"] = cpu_seconds(server_pid) - cpu_before
         value = value_of(box, control)
         run["new_value"] = value not in seen
         seen.add(value)
@@ -383,14 +387,16 @@ def measure(cfg: Config) -> dict:
                 open_view(page, url, control.page, control.query)
             out["warm_up_pages"] = time.monotonic() - start
             out["warm_up_quiet"] = wait_server_quiet(pid)
-            with serve(ANCHOR) as (anchor_url, _):
+            with serve(ANCHOR) as (anchor_url, anchor_pid):
                 # the anchor first, then hbviz's controls, then the anchor again: the anchor's
                 # figure is the median over both passes, so drift in the machine's load shows
                 open_view(page, anchor_url, "")
-                anchor = [bench_control(page, anchor_url, ANCHOR_CONTROL, presses // 2)]
+                anchor = [bench_control(page, anchor_url, ANCHOR_CONTROL, presses // 2, anchor_pid)]
                 for control in controls:
-                    out["controls"].append(attempt(bench_control, page, url, control, presses))
-                anchor.append(bench_control(page, anchor_url, ANCHOR_CONTROL, presses // 2))
+                    out["controls"].append(attempt(bench_control, page, url, control, presses, pid))
+                anchor.append(
+                    bench_control(page, anchor_url, ANCHOR_CONTROL, presses // 2, anchor_pid)
+                )
                 # the framework's floor for a first load too: the same new tab, the bare page
                 runs = [attempt(first_load, context, anchor_url, "") for _ in range(loads)]
                 out["loads"][ANCHOR_LOAD] = [r for r in runs if "error" not in r]
@@ -424,6 +430,7 @@ def bench_browser(cfg: Config) -> Section:
             "p50 / anchor p50",
             "key → BackMsg sent",
             "key → last ForwardMsg",
+            "server CPU",
             "last ForwardMsg → last chart shown",
             "Plotly draws",
             "Plotly drawing (Σ draws)",
@@ -455,6 +462,7 @@ def bench_browser(cfg: Config) -> Section:
                 "1×" if is_anchor else f"{p50 / anchor_p50:.2f}×",
                 fmt_seconds(median_of(runs, "sent")),
                 fmt_seconds(median_of(runs, "last_msg")),
+                fmt_seconds(median_of(runs, "server_cpu")),
                 fmt_seconds(tail),
                 f"{median_of(runs, 'charts_drawn'):g}",
                 fmt_seconds(median_of(runs, "plotly")),
@@ -516,7 +524,9 @@ def bench_browser(cfg: Config) -> Section:
         "Where it goes: 'key → BackMsg sent' is the browser before the server hears of the "
         "move (Streamlit's widget handling); 'key → last ForwardMsg' "
         "includes the server's rerun of the script; after it, the browser renders (React and "
-        "Plotly). 'Plotly drawing' sums `plotly_beforeplot` → `plotly_afterplot` over the "
+        "Plotly). 'Server CPU' is the CPU time the `streamlit run` process used during the press "
+        "(/proc/PID/stat; the anchor's own server for the anchor): what the rerun costs, which "
+        "a loaded machine stretches into more wall time. 'Plotly drawing' sums `plotly_beforeplot` → `plotly_afterplot` over the "
         "draws (a draw without a `plotly_beforeplot` event is not in the sum); 'long tasks' are main-thread tasks over 50 ms (PerformanceObserver). "
         "'Received' is the ForwardMsgs' bytes on the websocket. 'Plotly draws' counts "
         "`plotly_afterplot` events: each chart whose figure changed fires two per press here "
