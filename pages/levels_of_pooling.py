@@ -107,12 +107,16 @@ WHY = {
 # The funnel of each model that has one: a location against its scale (log axis), divergences red.
 FUNNELS = {
     "no pooling": dict(
+        key="funnel-no-pooling",
         x_title="μ of observation {group}",
         y_title="σ of that observation (log scale)",
         hover=("μ", "σ"),
     ),
     "partial pooling": dict(
-        x_title="μ_g of group {group}", y_title="τ (log scale)", hover=("μ<sub>{group}</sub>", "τ")
+        key="funnel-partial-pooling",
+        x_title="μ_g of group {group}",
+        y_title="τ (log scale)",
+        hover=("μ<sub>{group}</sub>", "τ"),
     ),
 }
 
@@ -207,5 +211,4 @@ for regime, centered in forms:
             f: (p.samples["mu"][..., 0], p.samples["tau"], p.diverging) for f, p in partial.items()
         }
         label = str(names[0])
-    key = "funnel-" + name.replace(" ", "-")
-    _ui.plot(funnel_figs.funnel_plot, funnels, group_label=label, key=key, **FUNNELS[name])
+    _ui.plot(funnel_figs.funnel_plot, funnels, group_label=label, **FUNNELS[name])
