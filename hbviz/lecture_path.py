@@ -108,9 +108,9 @@ PATHS: dict[str, tuple[Step, ...]] = {
             "probabilities",
         ),
         Step(
-            "**NUTS**, centered against non-centered. The centered form's draws of θ_A against τ "
-            "form a funnel; its divergent transitions (red) gather in the neck at small τ, "
-            "which the non-centered form samples without one.",
+            "**NUTS**, centered against non-centered: the first school's θ against τ. The "
+            "centered form's draws form a funnel, its divergent transitions (red) in the neck at "
+            "small τ; the non-centered form takes the neck away. The caption counts both.",
             {"nuts": True},
             "nuts-funnel",
         ),
