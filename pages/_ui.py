@@ -31,6 +31,7 @@ from hbviz import (
     your_data,
 )
 from hbviz.plots import eight_schools as eight_schools_figs
+from hbviz.plots.style import Look
 from pages import _code
 
 # ---------------------------------------------------------------------------------------------
@@ -641,16 +642,17 @@ def _cached_figure(
 
 
 def plot(builder: Callable[..., go.Figure], /, *args, key: str | None = None, **kwargs) -> None:
-    """Show ``builder(*args, large_fonts=..., **kwargs)``, built once per distinct input.
+    """Show ``builder(*args, look=..., **kwargs)``, built once per distinct input.
 
-    ``large_fonts`` follows presenter mode (:data:`PRESENT_KEY`). The figure the lecture path's
-    current step is about (its ``key``) is framed, and scrolled into view when the step was just
-    taken. The arguments are hashed by Streamlit (NumPy arrays, DataFrames, tuples, scalars); the
+    The look's ``large_fonts`` follows presenter mode (:data:`PRESENT_KEY`). The figure the
+    lecture path's current step is about (its ``key``) is framed, and scrolled into view when the
+    step was just taken. The arguments are hashed by Streamlit (NumPy arrays, DataFrames, tuples, scalars); the
     builder is keyed by its module and name. The figure is shared between reruns and sessions (no
     copy is made, which is what makes a hit free), so nothing may modify it: a builder takes every
     title and name as an argument.
     """
-    kwargs["large_fonts"] = bool(st.session_state.get(PRESENT_KEY, False))
+    present = bool(st.session_state.get(PRESENT_KEY, False))
+    kwargs["look"] = kwargs.get("look", Look())._replace(large_fonts=present)
     name = f"{builder.__module__}.{builder.__qualname__}"
     fig = _cached_figure(builder, name, args, kwargs)
     # theme=None: Streamlit's theme would override the figure's template and font sizes, and
