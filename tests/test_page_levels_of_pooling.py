@@ -1,7 +1,8 @@
-"""AppTest of the levels-of-pooling page: tiny NUTS runs (2 chains × (100 + 100)) check the wiring.
+"""AppTest of the levels-of-pooling page: short NUTS runs (2 chains × (500 + 100)) check the wiring.
 
-All tests but the tutorial preset's use the same sizes, so the NUTS programs compile once per
-session; the preset runs the tutorial's 1 chain × (500 + 1000), as a lecture would.
+The warm-up is the lecture's 500: only the warm-up length compiles a NUTS program (hbviz.nuts),
+so these runs, the tutorial preset's 1 chain × (500 + 1000) and the reset's 2 × (500 + 1000) share
+one program per model.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from tests.test_page_eight_schools import figure_with_trace
 from tests.test_scripts import assert_levels_of_pooling_offers_each_fits_code
 
 PAGE = "pages/levels_of_pooling.py"
-SMALL = {"chains": "2", "warmup": "100", "draws": "100"}
+SMALL = {"chains": "2", "warmup": "500", "draws": "100"}
 DEFAULT_QUERY = SMALL  # read by the page fixture (conftest.py)
 
 
@@ -33,7 +34,7 @@ def divergences(at):
 
 def test_page_shows_three_summaries_divergences_and_the_estimates_plot(page):
     at = page()
-    assert_levels_of_pooling_offers_each_fits_code(at, chains=2, warmup=100, draws=100)
+    assert_levels_of_pooling_offers_each_fits_code(at, chains=2, warmup=500, draws=100)
     no, complete, partial = summary_tables(at)
     assert [f"mu[{i}]" for i in range(5)] == list(no.index[:5])
     assert set(complete.index) == {"mu", "sigma"}
