@@ -312,7 +312,7 @@ def nuts_diagnostics(
         "the sampler lost its way.",
     )
     cols[1].metric(
-        f"{label}max R-hat" + " (split, 1 chain)" * (chains == 1),
+        f"{label}max R-hat" + " (1 chain)" * (chains == 1),
         f"{report.max_r_hat:.3f}",
         help=f"Rank-normalized split R̂; should be ≤ {diagnostics.R_HAT_MAX}. "
         + (

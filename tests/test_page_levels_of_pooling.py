@@ -141,6 +141,6 @@ def test_the_tutorial_preset_runs_the_tutorials_sampler_settings(page):
     assert "the settings here" in divergence_notes(at)[0]
     # one chain: R-hat is the split R-hat within it (its two halves), a number, and said so
     r_hats = [m for m in at.metric if m.label.startswith("max R-hat")]
-    assert [m.label for m in r_hats] == ["max R-hat (split, 1 chain)"] * 3
+    assert [m.label for m in r_hats] == ["max R-hat (1 chain)"] * 3
     assert all(np.isfinite(float(m.value)) for m in r_hats), [m.value for m in r_hats]
     assert not any("chains disagree" in w.value for w in at.warning)
