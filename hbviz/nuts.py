@@ -28,7 +28,7 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import lru_cache, partial
+from functools import partial
 from typing import NamedTuple
 
 import jax
@@ -38,7 +38,7 @@ import pandas as pd
 from jax import lax
 from numpyro.infer import NUTS
 
-from hbviz import _concurrency, _validate, beta_binomial, diagnostics, models
+from hbviz import _concurrency, _exported, _validate, beta_binomial, diagnostics, models
 
 __all__ = [
     "SUMMARY_COLUMNS",
@@ -170,21 +170,40 @@ def _advance_chain(
     return state, jax.vmap(kernel.postprocess_fn(model_args, {}))(z), diverging
 
 
-@lru_cache(maxsize=256)
-def _placeholder(static: tuple, arg_types: tuple, tree) -> object:
-    """Zeros shaped like a chain's state for this model and argument types (traced once per key,
-    under the tracing lock; a few kB each)."""
-    args = jax.tree.unflatten(tree, [jax.ShapeDtypeStruct(*t) for t in arg_types])
-    kw = dict(static)
-    with _concurrency.TRACING_LOCK:
-        shapes = jax.eval_shape(
-            lambda key, a: _initialized_kernel(
-                key, a, kw["model_name"], kw["options"], kw["num_warmup"]
-            )[1],
-            jax.random.PRNGKey(0),
-            args,
-        )
-    return jax.tree.map(lambda s: np.zeros(s.shape, s.dtype), shapes)
+def _example_args(static: dict, arg_types: tuple, tree) -> tuple:
+    """Zero-filled arguments of the chain program for model arguments of these types (shape,
+    dtype), their chain state a placeholder of the right shapes (which takes a trace to know)."""
+    zeros = jax.tree.unflatten(tree, [np.zeros(shape, dtype) for shape, dtype in arg_types])
+    state = jax.eval_shape(
+        lambda key, a: _initialized_kernel(
+            key, a, static["model_name"], static["options"], static["num_warmup"]
+        )[1],
+        jax.random.PRNGKey(0),
+        zeros,
+    )
+    placeholder = jax.tree.map(lambda s: np.zeros(s.shape, s.dtype), state)
+    return (np.zeros(2, np.uint32), placeholder, zeros, np.int64(0), np.True_)
+
+
+def _chain_program(model_args: tuple, static: dict, status):
+    """The compiled chain program for ``static`` (model, options, warm-up length) and the types
+    of ``model_args``, and zero-filled example arguments of it (their chain state a placeholder
+    of the right shapes), from the process's program cache; built under the tracing lock, or
+    loaded from :mod:`hbviz._exported`'s store without tracing."""
+    leaves, tree = jax.tree.flatten(model_args)
+    arg_types = tuple((np.shape(x), np.result_type(x).str) for x in leaves)
+    key = (tuple(sorted(static.items())), arg_types, str(tree))
+
+    def build():
+        # a function object made for this compile: JAX's tracing caches are keyed by it, and go
+        # with it when its program is evicted (through the module-level function they would keep
+        # the jaxprs of every program ever compiled, ~40 MB each: `bench/memory.py programs`)
+        function = partial(_advance_chain.__wrapped__, **static)
+        example = partial(_example_args, static, arg_types, tree)
+        return _exported.build("nuts-chain", key, function, example)
+
+    keep = getattr(_keeping, "on", False)
+    return _PROGRAMS.get(("nuts-chain", key), build, keep=keep, status=status)
 
 
 def runner_cache_size() -> int:
@@ -227,13 +246,6 @@ def keep_compiled() -> Iterator[None]:
         _keeping.on = before
 
 
-def _program(jitted, args: tuple, static: dict, status):
-    """The executable of ``jitted(*args, **static)`` from the process's program cache (compiled
-    under the tracing lock; run outside it)."""
-    keep = getattr(_keeping, "on", False)
-    return _PROGRAMS.get(jitted, args, static, keep=keep, status=status)
-
-
 def _run_chains(
     rng_key, model_args, *, num_chains, num_warmup, num_samples, report, status, **static
 ):
@@ -246,14 +258,10 @@ def _run_chains(
     for different chains side by side on the CPU's cores while this thread queues the next.
     """
     static = {**static, "num_warmup": num_warmup}
-    leaves, tree = jax.tree.flatten(model_args)
-    arg_types = tuple((np.shape(x), jnp.result_type(x)) for x in leaves)
-    placeholder = _placeholder(tuple(sorted(static.items())), arg_types, tree)
-    keys = [jax.random.fold_in(rng_key, chain) for chain in range(num_chains)]
-    args = (keys[0], placeholder, model_args, np.int64(0), np.True_)
     # Fetched once and held for the whole fit: with other sessions compiling other sizes, a
     # lookup per chunk could find it evicted and compile it again mid-fit.
-    advance = _program(_advance_chain, args, static, status)
+    advance, (_, placeholder, *_) = _chain_program(model_args, static, status)
+    keys = [jax.random.fold_in(rng_key, chain) for chain in range(num_chains)]
     states = [advance(key, placeholder, model_args, np.int64(0), np.True_)[0] for key in keys]
     total, done, pieces = num_warmup + num_samples, 0, []
     if report is not None:
