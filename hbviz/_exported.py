@@ -9,6 +9,13 @@ pytree structures of its arguments and results and a zero-filled example of its 
 chains' initial state is an argument of the program, and only a trace knows its shapes). A later
 process deserializes it in milliseconds and compiles it, which the persistent cache answers.
 
+On a miss, :func:`build` first asks a short-lived child process to build the program (given a
+``child`` recipe): the child traces, lowers and compiles it, writing the file and JAX's persistent
+cache entry, and this process then loads both. A server thus never holds a compiler's working
+memory (200–250 MB above its resident size while XLA compiles a NUTS program) nor spends its
+own interpreter on NumPyro's tracing. ``HBVIZ_COMPILE_IN_CHILD=0`` builds in-process instead
+(the test suite's in-process tests do, to keep their speed; its servers build in children).
+
 A file is named by a digest of everything the program depends on: the versions of JAX, jaxlib
 and NumPyro, the text of every module of hbviz, the program's name, its static arguments and its
 argument types. Any change makes a new name; a file that cannot be read is ignored and written
@@ -19,8 +26,12 @@ one. They are trusted as JAX's own cache is: the folder is the project's.
 from __future__ import annotations
 
 import hashlib
+import importlib
+import json
 import os
 import pickle
+import subprocess
+import sys
 import tempfile
 from collections.abc import Callable
 from functools import cache
@@ -55,6 +66,10 @@ def _environment_digest() -> str:
     return digest.hexdigest()
 
 
+def _compile_in_child() -> bool:
+    return export is not None and os.environ.get("HBVIZ_COMPILE_IN_CHILD", "1") != "0"
+
+
 def _path(name: str, key: tuple) -> Path:
     digest = hashlib.sha256(f"{_environment_digest()}|{name}|{key!r}".encode())
     return STORE / f"{name}-{digest.hexdigest()[:32]}.bin"
@@ -80,8 +95,43 @@ def _save(path: Path, exported, in_tree, out_tree, example) -> None:
         return
 
 
+def _build_in_child(child: dict, path: Path) -> None:
+    """Run ``child["builder"]`` (``"module:function"``) on ``child["spec"]`` in a new Python
+    process, which writes ``path``; failures are left to the caller (it finds no file)."""
+    request = {**child, "store": str(STORE), "path": str(path)}
+    try:
+        subprocess.run(
+            [sys.executable, "-c", "from hbviz import _exported; _exported._child_main()"],
+            input=json.dumps(request),
+            text=True,
+            capture_output=True,
+            timeout=900,
+            env={**os.environ, "HBVIZ_WARM_UP": "0", "HBVIZ_COMPILE_IN_CHILD": "0"},
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return
+
+
+def _child_main() -> None:
+    """The child's side of :func:`_build_in_child`: build, store, compile (which fills JAX's
+    persistent cache), and check that the file is where the parent will look."""
+    global STORE
+    request = json.loads(sys.stdin.read())
+    STORE = Path(request["store"])  # the parent's (a test may have moved it)
+    module, function = request["builder"].split(":")
+    path = getattr(importlib.import_module(module), function)(request["spec"])
+    if str(path) != request["path"]:
+        raise SystemExit(f"built {path}, but the parent expects {request['path']}")
+
+
 def build(
-    name: str, key: tuple, function: Callable, example: Callable[[], tuple]
+    name: str,
+    key: tuple,
+    function: Callable,
+    example: Callable[[], tuple],
+    *,
+    child: dict | None = None,
 ) -> tuple[Callable, tuple]:
     """The compiled program of ``function(*args)`` and an example of its arguments.
 
@@ -89,9 +139,14 @@ def build(
     and ``name`` can stand for; ``example()`` gives arguments of the right pytree structure,
     shapes and types (it may trace, and is called only when the program is not on disk). Call
     under the caller's tracing lock. The program takes arguments of the example's structure and
-    returns ``function``'s results.
+    returns ``function``'s results. ``child`` (``{"builder": "module:function", "spec": ...}``,
+    JSON) builds the same program in a child process: ``function(spec)`` there must call
+    :func:`build` with the same ``name`` and ``key`` and return the path it wrote.
     """
     stored = None if export is None else _load(path := _path(name, key))
+    if stored is None and child is not None and _compile_in_child():
+        _build_in_child(child, path)
+        stored = _load(path)
     if stored is None:
         args = example()
         leaves, in_tree = jax.tree.flatten(args)

@@ -24,6 +24,7 @@ under the same labels).
 from __future__ import annotations
 
 import hashlib
+import importlib
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -185,6 +186,41 @@ def _example_args(static: dict, arg_types: tuple, tree) -> tuple:
     return (np.zeros(2, np.uint32), placeholder, zeros, np.int64(0), np.True_)
 
 
+def _chain_key(static: dict, arg_types: tuple, tree) -> tuple:
+    return (tuple(sorted(static.items())), arg_types, str(tree))
+
+
+def _child_spec(static: dict, arg_types: tuple) -> dict:
+    """What a child process needs to build the chain program (JSON): the model's module, so
+    that models registered from outside hbviz.models are there too."""
+    model = MODELS.get(static["model_name"]) or getattr(models, static["model_name"])
+    return {
+        "model_module": model.__module__,
+        "model_name": static["model_name"],
+        "options": [list(pair) for pair in static["options"]],
+        "num_warmup": static["num_warmup"],
+        "arg_types": [[list(shape), dtype] for shape, dtype in arg_types],
+    }
+
+
+def _build_in_child(spec: dict):
+    """In a child process (:mod:`hbviz._exported`): build the chain program of ``spec``, store
+    it and compile it into JAX's persistent cache; return the file's path."""
+    importlib.import_module(spec["model_module"])
+    static = {
+        "model_name": spec["model_name"],
+        "options": tuple(tuple(pair) for pair in spec["options"]),
+        "num_warmup": spec["num_warmup"],
+    }
+    arg_types = tuple((tuple(shape), dtype) for shape, dtype in spec["arg_types"])
+    tree = jax.tree.structure(tuple(range(len(arg_types))))
+    key = _chain_key(static, arg_types, tree)
+    function = partial(_advance_chain.__wrapped__, **static)
+    example = partial(_example_args, static, arg_types, tree)
+    _exported.build("nuts-chain", key, function, example)
+    return _exported._path("nuts-chain", key)
+
+
 def _chain_program(model_args: tuple, static: dict, status):
     """The compiled chain program for ``static`` (model, options, warm-up length) and the types
     of ``model_args``, and zero-filled example arguments of it (their chain state a placeholder
@@ -192,7 +228,7 @@ def _chain_program(model_args: tuple, static: dict, status):
     loaded from :mod:`hbviz._exported`'s store without tracing."""
     leaves, tree = jax.tree.flatten(model_args)
     arg_types = tuple((np.shape(x), np.result_type(x).str) for x in leaves)
-    key = (tuple(sorted(static.items())), arg_types, str(tree))
+    key = _chain_key(static, arg_types, tree)
 
     def build():
         # a function object made for this compile: JAX's tracing caches are keyed by it, and go
@@ -200,7 +236,9 @@ def _chain_program(model_args: tuple, static: dict, status):
         # the jaxprs of every program ever compiled, ~40 MB each: `bench/memory.py programs`)
         function = partial(_advance_chain.__wrapped__, **static)
         example = partial(_example_args, static, arg_types, tree)
-        return _exported.build("nuts-chain", key, function, example)
+        flat = tree == jax.tree.structure(tuple(range(len(leaves))))
+        child = {"builder": "hbviz.nuts:_build_in_child", "spec": _child_spec(static, arg_types)}
+        return _exported.build("nuts-chain", key, function, example, child=child if flat else None)
 
     keep = getattr(_keeping, "on", False)
     return _PROGRAMS.get(("nuts-chain", key), build, keep=keep, status=status)

@@ -68,3 +68,19 @@ def test_every_static_argument_and_argument_type_names_its_own_file():
     }
     assert len(paths) == 4
     assert _exported._path("nuts-chain", (key,)) == _exported._path("nuts-chain", (key,))
+
+
+def test_a_new_program_is_built_by_a_child_process_and_never_traced_here(
+    fresh_process, monkeypatch
+):
+    monkeypatch.setenv("HBVIZ_COMPILE_IN_CHILD", "1")
+
+    def no_tracing(*args, **kwargs):
+        raise AssertionError("this process traced the program")
+
+    monkeypatch.setattr(nuts, "_initialized_kernel", no_tracing)
+    y, sigma = schools()
+    sizes = dict(SIZES, num_warmup=8)  # a program no other test builds
+    fit = nuts.fit_normal_hierarchy(y, sigma, centered=True, **sizes)
+    assert fit.samples["theta"].shape == (2, 12, 8)
+    assert len(list(fresh_process.iterdir())) == 1
