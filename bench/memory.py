@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import gc
 import json
 import os
@@ -191,8 +192,7 @@ def measure_stages() -> None:
     model_args = (sigma, np.float64(0), np.float64(5), np.float64(5), y)
     leaves, tree = jax.tree.flatten(model_args)
     types = tuple((np.shape(x), np.result_type(x)) for x in leaves)
-    placeholder = nuts._placeholder(tuple(sorted(static.items())), types, tree)
-    args = (jax.random.PRNGKey(0), placeholder, model_args, np.int64(0), np.True_)
+    args = nuts._example_args(static, types, tree)
 
     def stage(name: str, call):
         gc.collect()
@@ -211,7 +211,7 @@ def measure_stages() -> None:
 
     for source in ("real compile (empty persistent cache)", "load from the persistent cache"):
         start = stage(f"{source}: start", rss_mb)
-        jitted = _concurrency._fresh_jit(nuts._advance_chain, static)
+        jitted = jax.jit(functools.partial(nuts._advance_chain.__wrapped__, **static))
         traced = stage(f"{source}: trace", lambda f=jitted: f.trace(*args))
         lowered = stage(f"{source}: lower", traced.lower)
         program = stage(f"{source}: compile", lowered.compile)

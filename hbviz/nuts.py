@@ -24,11 +24,12 @@ under the same labels).
 from __future__ import annotations
 
 import hashlib
+import importlib
 import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import lru_cache, partial
+from functools import partial
 from typing import NamedTuple
 
 import jax
@@ -38,7 +39,7 @@ import pandas as pd
 from jax import lax
 from numpyro.infer import NUTS
 
-from hbviz import _concurrency, _validate, beta_binomial, diagnostics, models
+from hbviz import _concurrency, _exported, _validate, beta_binomial, diagnostics, models
 
 __all__ = [
     "SUMMARY_COLUMNS",
@@ -170,21 +171,77 @@ def _advance_chain(
     return state, jax.vmap(kernel.postprocess_fn(model_args, {}))(z), diverging
 
 
-@lru_cache(maxsize=256)
-def _placeholder(static: tuple, arg_types: tuple, tree) -> object:
-    """Zeros shaped like a chain's state for this model and argument types (traced once per key,
-    under the tracing lock; a few kB each)."""
-    args = jax.tree.unflatten(tree, [jax.ShapeDtypeStruct(*t) for t in arg_types])
-    kw = dict(static)
-    with _concurrency.TRACING_LOCK:
-        shapes = jax.eval_shape(
-            lambda key, a: _initialized_kernel(
-                key, a, kw["model_name"], kw["options"], kw["num_warmup"]
-            )[1],
-            jax.random.PRNGKey(0),
-            args,
-        )
-    return jax.tree.map(lambda s: np.zeros(s.shape, s.dtype), shapes)
+def _example_args(static: dict, arg_types: tuple, tree) -> tuple:
+    """Zero-filled arguments of the chain program for model arguments of these types (shape,
+    dtype), their chain state a placeholder of the right shapes (which takes a trace to know)."""
+    zeros = jax.tree.unflatten(tree, [np.zeros(shape, dtype) for shape, dtype in arg_types])
+    state = jax.eval_shape(
+        lambda key, a: _initialized_kernel(
+            key, a, static["model_name"], static["options"], static["num_warmup"]
+        )[1],
+        jax.random.PRNGKey(0),
+        zeros,
+    )
+    placeholder = jax.tree.map(lambda s: np.zeros(s.shape, s.dtype), state)
+    return (np.zeros(2, np.uint32), placeholder, zeros, np.int64(0), np.True_)
+
+
+def _chain_key(static: dict, arg_types: tuple, tree) -> tuple:
+    return (tuple(sorted(static.items())), arg_types, str(tree))
+
+
+def _child_spec(static: dict, arg_types: tuple) -> dict:
+    """What a child process needs to build the chain program (JSON): the model's module, so
+    that models registered from outside hbviz.models are there too."""
+    model = MODELS.get(static["model_name"]) or getattr(models, static["model_name"])
+    return {
+        "model_module": model.__module__,
+        "model_name": static["model_name"],
+        "options": [list(pair) for pair in static["options"]],
+        "num_warmup": static["num_warmup"],
+        "arg_types": [[list(shape), dtype] for shape, dtype in arg_types],
+    }
+
+
+def _build_in_child(spec: dict):
+    """In a child process (:mod:`hbviz._exported`): build the chain program of ``spec``, store
+    it and compile it into JAX's persistent cache; return the file's path."""
+    importlib.import_module(spec["model_module"])
+    static = {
+        "model_name": spec["model_name"],
+        "options": tuple(tuple(pair) for pair in spec["options"]),
+        "num_warmup": spec["num_warmup"],
+    }
+    arg_types = tuple((tuple(shape), dtype) for shape, dtype in spec["arg_types"])
+    tree = jax.tree.structure(tuple(range(len(arg_types))))
+    key = _chain_key(static, arg_types, tree)
+    function = partial(_advance_chain.__wrapped__, **static)
+    example = partial(_example_args, static, arg_types, tree)
+    _exported.build("nuts-chain", key, function, example)
+    return _exported._path("nuts-chain", key)
+
+
+def _chain_program(model_args: tuple, static: dict, status):
+    """The compiled chain program for ``static`` (model, options, warm-up length) and the types
+    of ``model_args``, and zero-filled example arguments of it (their chain state a placeholder
+    of the right shapes), from the process's program cache; built under the tracing lock, or
+    loaded from :mod:`hbviz._exported`'s store without tracing."""
+    leaves, tree = jax.tree.flatten(model_args)
+    arg_types = tuple((np.shape(x), np.result_type(x).str) for x in leaves)
+    key = _chain_key(static, arg_types, tree)
+
+    def build():
+        # a function object made for this compile: JAX's tracing caches are keyed by it, and go
+        # with it when its program is evicted (through the module-level function they would keep
+        # the jaxprs of every program ever compiled, ~40 MB each: `bench/memory.py programs`)
+        function = partial(_advance_chain.__wrapped__, **static)
+        example = partial(_example_args, static, arg_types, tree)
+        flat = tree == jax.tree.structure(tuple(range(len(leaves))))
+        child = {"builder": "hbviz.nuts:_build_in_child", "spec": _child_spec(static, arg_types)}
+        return _exported.build("nuts-chain", key, function, example, child=child if flat else None)
+
+    keep = getattr(_keeping, "on", False)
+    return _PROGRAMS.get(("nuts-chain", key), build, keep=keep, status=status)
 
 
 def runner_cache_size() -> int:
@@ -227,13 +284,6 @@ def keep_compiled() -> Iterator[None]:
         _keeping.on = before
 
 
-def _program(jitted, args: tuple, static: dict, status):
-    """The executable of ``jitted(*args, **static)`` from the process's program cache (compiled
-    under the tracing lock; run outside it)."""
-    keep = getattr(_keeping, "on", False)
-    return _PROGRAMS.get(jitted, args, static, keep=keep, status=status)
-
-
 def _run_chains(
     rng_key, model_args, *, num_chains, num_warmup, num_samples, report, status, **static
 ):
@@ -246,14 +296,10 @@ def _run_chains(
     for different chains side by side on the CPU's cores while this thread queues the next.
     """
     static = {**static, "num_warmup": num_warmup}
-    leaves, tree = jax.tree.flatten(model_args)
-    arg_types = tuple((np.shape(x), jnp.result_type(x)) for x in leaves)
-    placeholder = _placeholder(tuple(sorted(static.items())), arg_types, tree)
-    keys = [jax.random.fold_in(rng_key, chain) for chain in range(num_chains)]
-    args = (keys[0], placeholder, model_args, np.int64(0), np.True_)
     # Fetched once and held for the whole fit: with other sessions compiling other sizes, a
     # lookup per chunk could find it evicted and compile it again mid-fit.
-    advance = _program(_advance_chain, args, static, status)
+    advance, (_, placeholder, *_) = _chain_program(model_args, static, status)
+    keys = [jax.random.fold_in(rng_key, chain) for chain in range(num_chains)]
     states = [advance(key, placeholder, model_args, np.int64(0), np.True_)[0] for key in keys]
     total, done, pieces = num_warmup + num_samples, 0, []
     if report is not None:
