@@ -54,21 +54,26 @@ def _samplers(alpha, beta, y, n):
     """name → (function of a seed returning θ of shape (draws, J'), J / J'), one distribution."""
     from hbviz import beta_binomial
 
-    def one_call(i):
-        # the path beta_binomial took before issue 14: both J × draws arrays of shapes, one call
-        a = y[:, None] + alpha[None, :]
-        b = (n - y)[:, None] + beta[None, :]
-        return np.random.default_rng(i).beta(a, b).T
+    def one_call(bit_generator):
+        # the path beta_binomial took before issue 14 (on PCG64): both J × draws arrays of
+        # shapes, one call
+        def draw(i):
+            a = y[:, None] + alpha[None, :]
+            b = (n - y)[:, None] + beta[None, :]
+            return np.random.Generator(bit_generator(i)).beta(a, b).T
+
+        return draw
 
     part = slice(0, y.size if y.size <= 10_000 else JAX_SLICE)
     a_jax = y[part, None] + alpha[None, :]
     b_jax = (n - y)[part, None] + beta[None, :]
     return {
-        "hbviz: Generator.beta, chunks of groups on threads": (
+        "hbviz: Generator.beta (SFC64), chunks of groups on threads": (
             lambda i: beta_binomial.theta_given_hyperparameters(alpha, beta, y, n, seed=i),
             1.0,
         ),
-        "NumPy Generator.beta, one call": (one_call, 1.0),
+        "NumPy Generator.beta, one call, PCG64 (before)": (one_call(np.random.PCG64), 1.0),
+        "NumPy Generator.beta, one call, SFC64": (one_call(np.random.SFC64), 1.0),
         "jax.random.beta (jitted)": (
             lambda i: np.asarray(_jax_beta(jax.random.key(i), a_jax, b_jax)).T,
             y.size / a_jax.shape[0],
@@ -93,7 +98,7 @@ def bench_beta(cfg: Config) -> Section:
         times: dict[str, list[float]] = {k: [] for k in names}
         cpu: dict[str, list[float]] = {k: [] for k in names}
         for r in range(rounds):
-            for k in names[r % 3 :] + names[: r % 3]:
+            for k in names[r % len(names) :] + names[: r % len(names)]:
                 fn, scale = samplers[k]
                 start, start_cpu = time.perf_counter(), time.process_time()
                 fn(r + 1)

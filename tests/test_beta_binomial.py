@@ -449,22 +449,20 @@ def test_theta_given_hyperparameters_is_the_conditional_beta(rats):
 # ---------------------------------------------------------------------------------------------
 # θ | α, β in chunks of groups on threads (issue 14) equals plain Generator.beta calls
 #
-# The chunked, threaded, blocked path keeps NumPy's random stream, so it is checked draw for draw
-# against the plain calls it replaces (no Monte Carlo tolerance is needed): one
-# Generator.beta call over the whole (J, draws) array of shapes per chunk of groups, chunk c's
-# generator seeded by the key's words with spawn key (c,), chunk 0's by the words alone (the
-# generator the single call used before chunks, so up to _CHUNK_GROUPS groups nothing changed).
+# The chunked, threaded, blocked path is checked draw for draw (no Monte Carlo tolerance needed)
+# against the plain calls it stands for: per chunk of groups, one Generator.beta call over the
+# chunk's whole (groups, draws) array of shapes, from an SFC64 generator seeded by the key's words
+# with spawn key (chunk,). Against the single PCG64 call used before (a different stream) it
+# agrees within Monte Carlo error.
 
 
 def plain_theta(key, alpha, beta, y, n, chunk_groups):
     words = np.asarray(jax.random.key_data(key)).ravel().tolist()
     parts = []
     for c, lo in enumerate(range(0, len(y), chunk_groups)):
-        seed = np.random.SeedSequence(words, spawn_key=(c,) if c else ())
+        rng = np.random.Generator(np.random.SFC64(np.random.SeedSequence(words, spawn_key=(c,))))
         rows = slice(lo, lo + chunk_groups)
-        a = y[rows, None] + alpha[None, :]
-        b = (n - y)[rows, None] + beta[None, :]
-        parts.append(np.random.default_rng(seed).beta(a, b))
+        parts.append(rng.beta(y[rows, None] + alpha[None, :], (n - y)[rows, None] + beta[None, :]))
     return np.concatenate(parts).T
 
 
@@ -476,14 +474,21 @@ def small_chunks(monkeypatch):
     return 5
 
 
-def test_theta_up_to_one_chunk_is_the_single_generator_beta_call(rats):
+def test_theta_agrees_with_the_former_single_pcg64_call(rat_posterior, rats):
+    # Both are draws of θ_j given the same (α_s, β_s), one per s. The sd of the difference of the
+    # two means is √(Var(θ_j | α, β)·2/N) averaged over s; the draws' own variances also hold the
+    # spread of E(θ_j | α_s, β_s) over s, so √((v_new + v_old)/N) is conservative. Z = 4.5 for
+    # each of the 71 groups: a correct sampler fails with probability ~71 × 7e-6 = 5e-4.
     y, n = (x.astype(np.float64) for x in rats)
-    post = beta_binomial.sample_posterior(y, n, draws=SMALL, seed=3)
-    _, key_theta = jax.random.split(jax.random.key(3))
-    words = np.asarray(jax.random.key_data(key_theta)).ravel().tolist()
-    a = y[:, None] + post.alpha[None, :]
-    b = (n - y)[:, None] + post.beta[None, :]
-    np.testing.assert_array_equal(post.theta, np.random.default_rng(words).beta(a, b).T)
+    draws = 2000
+    post = beta_binomial.sample_posterior(y, n, draws=draws, seed=3)
+    before = (
+        np.random.default_rng(3)
+        .beta(y[:, None] + post.alpha, n[:, None] - y[:, None] + post.beta)
+        .T
+    )
+    se = np.sqrt((post.theta.var(axis=0) + before.var(axis=0)) / draws)
+    assert np.all(np.abs(post.theta.mean(axis=0) - before.mean(axis=0)) < Z * se)
 
 
 @pytest.mark.parametrize("workers", [1, 3])
