@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.harness import Config, Section, Stats, fmt_seconds, run_child, time_calls
+from bench.harness import Config, Section, Stats, fmt_seconds, run_child
 
 SCALING_DRAWS = 1000  # theta is draws × J float64: 800 MB at 100,000 groups
 
@@ -54,12 +54,18 @@ def child_scale(model: str, groups: int, draws: int, repeats: int, measure: str)
         # VmHWM, not getrusage's ru_maxrss: Linux carries ru_maxrss over from the parent
         # through fork and exec, so a child's would report the benchmark process's own peak
         first_peak = status_kb("VmHWM")
-        cpu = time.process_time()  # all threads' CPU time
-        times = time_calls(call, repeats=repeats, warmup=0)
-        cpu = (time.process_time() - cpu) / repeats
-        theta_times = []
+        # the whole call and its θ step alone, interleaved so that the shared machine's load
+        # hits both alike; CPU time is the process's, summed over its threads
+        times, cpu, theta_times, theta_cpu = [], [], [], []
+        steps = [(call, times, cpu)]
         if theta_step is not None:
-            theta_times = time_calls(lambda i: theta_step(hyper, i), repeats=repeats, warmup=0)
+            steps.append((lambda i: theta_step(hyper, i), theta_times, theta_cpu))
+        for i in range(repeats):
+            for fn, wall, used in steps:
+                start, start_cpu = time.perf_counter(), time.process_time()
+                fn(i)
+                wall.append(time.perf_counter() - start)
+                used.append(time.process_time() - start_cpu)
         print(
             json.dumps(
                 {
@@ -67,6 +73,7 @@ def child_scale(model: str, groups: int, draws: int, repeats: int, measure: str)
                     "times": times,
                     "cpu": cpu,
                     "theta_times": theta_times,
+                    "theta_cpu": theta_cpu,
                     "first_peak_kb": first_peak,
                 }
             )
@@ -112,7 +119,7 @@ def bench_scaling(cfg: Config) -> Section:
             "median time",
             "spread",
             "CPU time (all threads)",
-            "θ | α, β draws",
+            "θ draws given α, β: wall (share), CPU",
             "first call",
             "peak RSS of a call",
             "process peak (warm call)",
@@ -149,7 +156,7 @@ def bench_scaling(cfg: Config) -> Section:
                     f"{groups:,}",
                     fmt_seconds(stats.median),
                     stats.spread(),
-                    fmt_seconds(res["cpu"]),
+                    fmt_seconds(float(np.median(res["cpu"]))),
                     share,
                     fmt_seconds(res["first"]),
                     f"{call_mb:,.0f} MB" + ("" if mem["reset"] else " (peak not reset)"),
@@ -197,12 +204,13 @@ def bench_scaling(cfg: Config) -> Section:
         "log-log slope ≤ 1.1."
     )
     sec.notes.append(
-        "Where the beta–binomial call's time goes: 'θ | α, β draws' is "
+        "Where the beta–binomial call's time goes: 'θ draws given α, β' is "
         "`theta_given_hyperparameters` timed alone on the call's own (α, β) draws (J × draws Beta "
-        "variates, on threads), with its share of the median call; the rest is validation, the "
+        "variates, on threads), after each timed call, with its share of the median call; the "
+        "rest is validation, the "
         "grid of log p(α, β | y) (evaluated on per-count sufficient statistics, so its cost grows "
         "with the distinct counts, not with J) and the (α, β) draws. 'CPU time' is the process's, "
-        "summed over its threads, per warm call: above the wall time when the call ran on several "
+        "summed over its threads, median per warm call: above the wall time when the call ran on several "
         "cores, and the figure to compare when the machine is loaded."
     )
     load = ", ".join(f"{x:.2f}" for x in load_start)
