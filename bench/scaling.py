@@ -146,10 +146,11 @@ def bench_scaling(cfg: Config) -> Section:
             xs.append(groups)
             ts.append(stats.median)
             mems.append(max(call_mb, 1e-3))
-            theta = Stats(res["theta_times"]).median
-            share = (
-                f"{fmt_seconds(theta)} ({theta / stats.median:.0%})" if res["theta_times"] else "–"
-            )
+            share = "–"
+            if res["theta_times"]:
+                theta = Stats(res["theta_times"]).median
+                share = f"{fmt_seconds(theta)} ({theta / stats.median:.0%}), "
+                share += fmt_seconds(float(np.median(res["theta_cpu"])))
             sec.rows.append(
                 [
                     model,
