@@ -75,13 +75,14 @@ def nuts_fit(
     fit: str,
     *data: tuple[float, ...],
     num_chains: int,
+    warmup: int,
     draws: int,
     seed: int = 0,
     label: str | None = None,
     **settings,
 ) -> nuts.Fit:
     """``hbviz.nuts.<fit>(*data, **settings)``, ``fit`` the name of one of its fits (a name, as
-    Streamlit's cache key), ``draws`` per chain after as many warm-up steps, shown in the page.
+    Streamlit's cache key), ``draws`` per chain after ``warmup`` warm-up steps, shown in the page.
 
     With a ``label``, a progress bar so named (the run goes in chunks to report it); without one,
     a single run and a caption only while this session waits for another's compile or for the
@@ -92,7 +93,7 @@ def nuts_fit(
         raise ValueError(f"fit must be one of {NUTS_FITS}; got {fit!r}")
     run = getattr(nuts, fit)
     arrays = [np.array(values) for values in data]
-    sizes = {"num_chains": num_chains, "num_warmup": draws, "num_samples": draws, "seed": seed}
+    sizes = {"num_chains": num_chains, "num_warmup": warmup, "num_samples": draws, "seed": seed}
     if label is None:
         note = st.empty()
         try:
@@ -125,17 +126,18 @@ def nuts_forms_panel(
     names: Sequence[str],
     priors: Mapping[str, object],
     num_chains: int,
+    warmup: int,
     draws: int,
     exact_draws: int,
 ) -> None:
     """The normal hierarchy fitted by NUTS in the centered and the non-centered form: each
     form's diagnostics side by side, both forms' τ draws over the exact p(τ | y) under the same
     (proper) ``priors``, and θ of the first group against τ, divergences marked (the funnel).
-    ``draws`` per chain after as many warm-up steps. A ValueError is shown and stops the page."""
+    ``draws`` per chain after ``warmup`` warm-up steps. A ValueError is shown and stops the page."""
     fits = {}
     try:
         for form, centered in (("centered", True), ("non-centered", False)):
-            message = f"NUTS, {form} form: {num_chains} chains × {draws} draws…"
+            message = f"NUTS, {form} form: {num_chains} chains × ({warmup} + {draws}) steps…"
             with st.spinner(message, show_time=True):
                 fits[form] = nuts_fit(
                     "fit_normal_hierarchy",
@@ -143,6 +145,7 @@ def nuts_forms_panel(
                     sigma,
                     centered=centered,
                     num_chains=num_chains,
+                    warmup=warmup,
                     draws=draws,
                     **priors,
                 )
@@ -167,13 +170,17 @@ def nuts_forms_panel(
         form: (fit.samples["theta"][..., 0], fit.samples["tau"], fit.diverging)
         for form, fit in fits.items()
     }
-    plot(eight_schools_figs.funnel_plot, funnels, group_label=names[0])
+    plot(eight_schools_figs.funnel_plot, funnels, group_label=names[0], key="nuts-funnel")
+    counts = "; ".join(
+        f"{form}: {fit.divergences:,d} of {fit.diverging.size:,d}" for form, fit in fits.items()
+    )
     st.caption(
         "The centered form samples θ_j ~ N(μ, τ²) directly: at small τ the posterior narrows into "
         "a funnel whose neck NUTS cannot follow, so transitions diverge (red) and small τ is "
-        "under-sampled. The non-centered form samples θ_j = μ + τ·η_j, η_j ~ N(0, 1): no funnel."
+        "under-sampled. The non-centered form samples θ_j = μ + τ·η_j, η_j ~ N(0, 1), which "
+        f"takes the neck away. Divergent transitions in these fits: {counts}."
     )
-    sizes = dict(num_chains=num_chains, draws=draws, exact_draws=exact_draws)
+    sizes = dict(num_chains=num_chains, warmup=warmup, draws=draws, exact_draws=exact_draws)
     _code.nuts_forms_code(y, sigma, names=names, priors=priors, **sizes)
 
 
@@ -290,7 +297,10 @@ def nuts_diagnostics(
     """Divergences, worst R̂, smallest bulk and tail ESS against their thresholds, a warning that
     says what a failed check means, and the fit's draws as an ArviZ file (``<model>.nc`` unless
     ``file_name`` is given; ``group_names`` label the per-group dimension)."""
-    report = diagnostics.convergence_report(fit.summary, fit.divergences, fit.diverging.size)
+    chains = fit.diverging.shape[0]
+    report = diagnostics.convergence_report(
+        fit.summary, fit.divergences, fit.diverging.size, chains=chains
+    )
     file_name = file_name or f"{fit.model}.nc"
     # two rows of two: readable in a narrow column as well as across the page
     cols = [*st.columns(2), *st.columns(2)]
@@ -302,10 +312,15 @@ def nuts_diagnostics(
         "the sampler lost its way.",
     )
     cols[1].metric(
-        f"{label}max R-hat",
+        f"{label}max R-hat" + " (1 chain)" * (chains == 1),
         f"{report.max_r_hat:.3f}",
-        help=f"Rank-normalized split R̂; should be ≤ {diagnostics.R_HAT_MAX}. Above it the "
-        "chains disagree.",
+        help=f"Rank-normalized split R̂; should be ≤ {diagnostics.R_HAT_MAX}. "
+        + (
+            "With one chain, split R-hat within the one chain: its first half against its "
+            "second; above the threshold they disagree."
+            if chains == 1
+            else "Above it the chains (each cut in halves) disagree."
+        ),
     )
     cols[2].metric(
         f"{label}min n_eff (bulk ESS)",

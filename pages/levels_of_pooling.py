@@ -2,21 +2,14 @@
 
 import streamlit as st
 
-from hbviz import datasets, lecture, pooling
+from hbviz import datasets, lecture, lecture_notes, pooling
+from hbviz.plots import eight_schools as funnel_figs
 from hbviz.plots import pooling as figs
 from pages import _code, _present, _ui
 
 PAGE = lecture.page("pages/levels_of_pooling.py")
-DEFAULTS = {"chains": PAGE.nuts_chains, "draws": PAGE.nuts_draws, "seed": 0, "noncentered": False}
-MODELS = {
-    "no pooling": r"\mu_i \sim \mathcal N(0, 10^2),\ \sigma_i \sim \operatorname{Exp}(1),"
-    r"\ y_i \sim \mathcal N(\mu_i, \sigma_i^2),\ i = 1,\dots,N",
-    "complete pooling": r"\mu \sim \mathcal N(0, 10^2),\ \sigma \sim \operatorname{Exp}(1),"
-    r"\ y_i \sim \mathcal N(\mu, \sigma^2)",
-    "partial pooling": r"\mu_\text{pop} \sim \mathcal N(0, 10^2),\ \tau \sim \text{HalfNormal}(5),"
-    r"\ \mu_g \sim \mathcal N(\mu_\text{pop}, \tau^2),\ \sigma \sim \operatorname{Exp}(1),"
-    r"\ y_i \sim \mathcal N(\mu_{g[i]}, \sigma^2)",
-}
+DEFAULTS = {"chains": PAGE.nuts_chains, "warmup": PAGE.nuts_warmup, "draws": PAGE.nuts_draws}
+DEFAULTS |= {"seed": 0, "noncentered": False}
 FORMATS = dict.fromkeys(["mean", "sd", "median", "5%", "95%"], "%.2f") | {
     "n_eff": "%.0f",
     "ess_tail": "%.0f",
@@ -58,8 +51,17 @@ with data_col:
         help="Sample z_g ~ N(0, 1) and set μ_g = μ_pop + τ·z_g, instead of sampling μ_g.",
     )
     chains = box.slider("Chains", 1, 4, DEFAULTS["chains"], key="chains", bind="query-params")
+    warmup = box.select_slider(
+        "Warm-up steps per chain",
+        options=[100, 250, 500, 1000, 2000],
+        value=DEFAULTS["warmup"],
+        key="warmup",
+        bind="query-params",
+        help="Steps in which NUTS adapts its step size and mass matrix; they are discarded. "
+        "The tutorial: 500. Each new length compiles the sampler afresh (a few seconds).",
+    )
     draws = box.select_slider(
-        "Draws per chain (and as many warm-up steps)",
+        "Draws per chain (kept after the warm-up)",
         options=[50, 100, 250, 500, 1000, 2000],
         value=DEFAULTS["draws"],
         key="draws",
@@ -76,36 +78,19 @@ INDEX_NOTES = {
     + ", ".join(f"{g} = {_ui.plain(name)}" for g, name in enumerate(names))
     + "; `mu_pop`, `tau`: the population; `sigma`: the noise sd.",
 }
-WHY = {
-    "no pooling": r"**Why it diverges.** Each pair $(\mu_i, \sigma_i)$ sees one value $y_i$, and "
-    r"one value cannot separate a mean from a noise sd: $\mu_i = y_i$ with tiny noise and "
-    r"$\mu_i$ a little off with more noise fit it equally well. So $\sigma_i$ learns almost "
-    r"nothing (its rows stay near the Exp(1) prior's mean of 1) while $\mu_i$ is held within "
-    r"about $\sigma_i$ of $y_i$: a **funnel**, wide at large $\sigma_i$, narrowing to a neck as "
-    r"$\sigma_i \to 0,\ \mu_i \to y_i$. NUTS uses one step size for the whole funnel; in the "
-    r"neck it is far too big, the simulated trajectory blows up (a divergence) and the neck goes "
-    r"under-explored. More draws do not cure this; more values per $(\mu_i, \sigma_i)$, or one "
-    r"$\sigma$ shared by all values (complete or partial pooling), does.",
-    "partial pooling": f"With few groups (here {len(names)}) "
-    + r"$\tau$ is poorly determined, and the centered form has the same funnel between $\tau$ "
-    r"and the $\mu_g$. The non-centered form samples $z_g = (\mu_g - \mu_\text{pop})/\tau$, "
-    r"which is $\mathcal N(0, 1)$ whatever $\tau$: toggle it beside the estimates and compare the "
-    r"divergences.",
-}
-
-fits = {}
+sampler = dict(num_chains=chains, warmup=warmup, draws=draws, seed=int(seed))
+fits, forms = {}, [("no", False), ("complete", False), ("partial", not noncentered)]
 try:
-    for regime, centered in [("no", False), ("complete", False), ("partial", not noncentered)]:
-        fits[f"{regime} pooling"] = _ui.nuts_fit(
+    # with the non-centered form chosen, the centered one is fitted too: its funnel is drawn
+    for regime, centered in forms + ([("partial", True)] if noncentered else []):
+        fits[regime, centered] = _ui.nuts_fit(
             "fit_pooling",
             values,
             _ui.as_tuple(codes),
             regime=regime,
             centered=centered,
-            num_chains=chains,
-            draws=draws,
-            seed=int(seed),
-            label=f"NUTS, {regime} pooling",
+            label=f"NUTS, {regime} pooling" + ", centered" * (regime == "partial" and centered),
+            **sampler,
         )
 except ValueError as err:
     _ui.show_problem(err)
@@ -117,7 +102,7 @@ with plot_col:
     table = pooling.pooling_estimates(
         data["value"].astype(float),
         data["group"],
-        **{name.replace(" ", "_"): fit.summary for name, fit in fits.items()},
+        **{f"{regime}_pooling": fits[regime, centered].summary for regime, centered in forms},
     )
     _ui.plot(
         figs.pooling_estimates_plot,
@@ -130,12 +115,14 @@ with plot_col:
         r"complete pooling: the one $\mu$; partial pooling: the mean $\mu_g$ of the value's group."
     )
 
-for name, fit in fits.items():
+tutorial_data = values == tuple(datasets.pooling_demo()["value"].astype(float))
+for regime, centered in forms:
+    name, fit = f"{regime} pooling", fits[regime, centered]
     st.divider()
-    form = {"partial pooling": " (non-centered)" if noncentered else " (centered)"}.get(name, "")
+    form = {"partial": " (centered)" if centered else " (non-centered)"}.get(regime, "")
     st.subheader(name.capitalize() + form)
     _ui.method_badge("MCMC")
-    st.latex(MODELS[name])
+    st.latex(lecture_notes.POOLING_MODELS[name])
     left, right = st.columns([1, 1.9])
     with left:
         _ui.nuts_diagnostics(fit)
@@ -149,16 +136,34 @@ for name, fit in fits.items():
             formats=FORMATS,
         )
         st.caption(INDEX_NOTES[name])
+    sizes = dict(chains=chains, warmup=warmup, draws=draws, tutorial_data=tutorial_data)
+    tau = fit.samples.get("tau")
+    st.markdown(
+        lecture_notes.pooling_divergence_note(
+            regime, fit.diverging, centered=centered, tau=tau, **sizes
+        )
+    )
     _code.nuts_code(
         "fit_pooling",
         values,
         _ui.as_tuple(codes),
-        regime=name.split()[0],
-        centered=name == "partial pooling" and not noncentered,
-        names=names if name == "partial pooling" else None,
+        regime=regime,
+        centered=centered,
+        names=names if regime == "partial" else None,
         num_chains=chains,
+        num_warmup=warmup,
         draws=draws,
         seed=int(seed),
     )
-    if name in WHY:
-        st.markdown(WHY[name])
+    funnel = pooling.pooling_funnel(
+        regime,
+        fit,
+        centered=centered,
+        values=values,
+        names=names,
+        centered_fit=fits.get(("partial", True)),
+    )
+    if funnel is None:
+        continue
+    st.markdown(lecture_notes.pooling_why(regime, groups=len(names)))
+    _ui.plot(funnel_figs.funnel_plot, **funnel._asdict(), key=f"funnel-{regime}-pooling")

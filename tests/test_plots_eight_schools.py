@@ -192,6 +192,17 @@ def test_tau_marginal_comparison_and_funnel_plot(post):
     assert "&lt;b&gt;C&lt;/b&gt;" in funnel.layout.xaxis.title.text
     assert funnel.layout.xaxis2.title.text.startswith("non-centered")
     finite_data(funnel)
+    # any location against its scale: the titles and hover names are passed in
+    other = figs.funnel_plot(
+        {"no pooling": (theta, tau, diverging)},
+        group_label="<b>1</b>",
+        x_title="μ of observation {group}",
+        y_title="σ (log scale)",
+        hover=("μ<sub>{group}</sub>", "σ"),
+    )
+    assert other.layout.xaxis.title.text == "no pooling: μ of observation &lt;b&gt;1&lt;/b&gt;"
+    assert other.layout.yaxis.title.text == "σ (log scale)"
+    assert "μ<sub>&lt;b&gt;1&lt;/b&gt;</sub>" in other.data[0].hovertemplate
 
 
 def test_builders_accept_a_data_frame_index_of_numbers(post):

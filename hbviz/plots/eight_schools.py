@@ -536,16 +536,23 @@ def funnel_plot(
     fits: Mapping[str, tuple[Sequence[float], Sequence[float], Sequence[bool]]],
     *,
     group_label: str,
+    x_title: str = "θ of school {group} (points)",
+    y_title: str = "τ (points, log scale)",
+    hover: tuple[str, str] = ("θ<sub>{group}</sub>", "τ"),
     look: Look = Look(),
 ) -> go.Figure:
     """θ_j against τ (log scale) for each fit side by side, divergent transitions highlighted.
 
     ``fits`` maps a name to (theta_j draws, tau draws, diverging flags), each flattened over
     chains. The centered form's divergences gather in the neck of the funnel, at small τ.
+    ``x_title`` (after each fit's name), ``y_title`` and the hover's two names (``hover``) are
+    our text; ``{group}`` in them stands for ``group_label`` (user text, escaped), so the same
+    figure draws any location against its scale (e.g. μ_i against σ_i).
     """
     names = list(fits)
     fig = make_subplots(rows=1, cols=len(names), shared_yaxes=True, horizontal_spacing=0.06)
     label = safe_labels([group_label])[0]
+    x_name, y_name = (name.format(group=label) for name in hover)
     for col, name in enumerate(names, start=1):
         theta, tau, diverging = (np.asarray(a).ravel() for a in fits[name])
         diverging = diverging.astype(bool)
@@ -563,14 +570,14 @@ def funnel_plot(
                     showlegend=col == 1,
                     marker={"color": color, "size": size, "opacity": 0.6 if size == 4 else 0.9},
                     hovertemplate=(
-                        f"{name}<br>θ<sub>{label}</sub> %{{x:.1f}}<br>τ %{{y:.2f}}<extra></extra>"
+                        f"{name}<br>{x_name} %{{x:.1f}}<br>{y_name} %{{y:.2f}}<extra></extra>"
                     ),
                 ),
                 row=1,
                 col=col,
             )
-        fig.update_xaxes(title_text=f"{name}: θ of school {label} (points)", row=1, col=col)
+        fig.update_xaxes(title_text=f"{name}: {x_title.format(group=label)}", row=1, col=col)
     apply_layout(fig, look=look, height=420)
     fig.update_yaxes(type="log", dtick=1)  # a tick per power of ten
-    fig.update_yaxes(title_text="τ (points, log scale)", row=1, col=1)
+    fig.update_yaxes(title_text=y_title, row=1, col=1)
     return fig
