@@ -116,7 +116,7 @@ def fit_model(model_name: str, options: dict, model_args: tuple, **run) -> Fit:
     """
     if model_name not in MODELS:
         raise ValueError(f"model_name must be one of {sorted(MODELS)}; got {model_name!r}")
-    return _fit(model_name, options, model_args, **run)
+    return _fit(model_name, options, model_args, _Sampler(**run))
 
 
 # Iterations per call of the compiled program: a run of any length is a loop of calls of one
@@ -334,18 +334,19 @@ def _run_chains(
     return jax.tree.map(lambda *xs: np.stack(xs), *by_chain)
 
 
-def _fit(
-    model_name: str,
-    options: dict,
-    model_args: tuple,
-    *,
-    num_chains,
-    num_warmup,
-    num_samples,
-    seed,
-    progress,
-    status,
-) -> Fit:
+class _Sampler(NamedTuple):
+    """The run settings every fit takes, as :func:`fit_normal_hierarchy` documents them."""
+
+    num_chains: int
+    num_warmup: int
+    num_samples: int
+    seed: int
+    progress: Callable[[float], object] | None
+    status: Callable[[str], object] | None
+
+
+def _fit(model_name: str, options: dict, model_args: tuple, sampler: _Sampler) -> Fit:
+    num_chains, num_warmup, num_samples, seed, progress, status = sampler
     num_chains = _validate.draw_count(num_chains, "num_chains")
     num_warmup = _validate.draw_count(num_warmup, "num_warmup")
     num_samples = _validate.draw_count(num_samples, "num_samples")
@@ -507,12 +508,7 @@ def fit_normal_hierarchy(
         _model_name("estimates", regime, h.centered),
         {"tau_prior": h.tau_prior},
         (sigma_arr, h.mu_mean, h.mu_sd, h.tau_scale, y_arr),
-        num_chains=num_chains,
-        num_warmup=num_warmup,
-        num_samples=num_samples,
-        seed=seed,
-        progress=progress,
-        status=status,
+        _Sampler(num_chains, num_warmup, num_samples, seed, progress, status),
     )
 
 
@@ -586,12 +582,7 @@ def fit_pooling(
         _model_name("raw", regime, h.centered),
         options,
         (group_ids, h.mu_mean, h.mu_sd, sigma_rate, h.tau_scale, values_arr),
-        num_chains=num_chains,
-        num_warmup=num_warmup,
-        num_samples=num_samples,
-        seed=seed,
-        progress=progress,
-        status=status,
+        _Sampler(num_chains, num_warmup, num_samples, seed, progress, status),
     )
 
 
@@ -675,12 +666,7 @@ def fit_binomial_hierarchy(
         model_name,
         options,
         (n_arr.astype(np.int64), h.mu_mean, h.mu_sd, h.tau_scale, y_arr.astype(np.int64)),
-        num_chains=num_chains,
-        num_warmup=num_warmup,
-        num_samples=num_samples,
-        seed=seed,
-        progress=progress,
-        status=status,
+        _Sampler(num_chains, num_warmup, num_samples, seed, progress, status),
     )
     if hierarchy == "beta":
         fit = _with_exact_theta(fit, y_arr, n_arr, seed)

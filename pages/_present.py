@@ -124,6 +124,18 @@ def _apply(values: Mapping[str, object], *, skip: frozenset[str] = frozenset()) 
     st.session_state[_PENDING] = pending
 
 
+def lecture_controls(
+    page: str, defaults: Mapping[str, object], *, table_key: str | None = None
+) -> lecture_path.Step | None:
+    """The sidebar's top of a lecture page: its lecture path (:func:`path_panel`), then the
+    button that puts every control back to the lecture's values, and the editable table
+    ``table_key`` too if given. Returns the current step, if any."""
+    step = path_panel(page)
+    on_reset = None if table_key is None else (lambda: _ui.reset_editable_data(table_key))
+    _ui.reset_button(defaults, on_reset=on_reset)
+    return step
+
+
 def path_panel(page: str) -> lecture_path.Step | None:
     """The lecture path's panel at the top of the sidebar; returns the current step, if any.
 

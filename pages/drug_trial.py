@@ -23,8 +23,7 @@ _ui.page_intro(
     r"y_j \sim \mathrm{Bin}(n_j, \theta_j), \quad \theta_j \sim \mathrm{Beta}(\alpha, \beta), "
     r"\quad p(\alpha, \beta) \propto (\alpha + \beta)^{-5/2}, \quad j = 1, \dots, 71",
 )
-_present.path_panel(PAGE)
-_ui.reset_button(DEFAULTS)
+_present.lecture_controls(PAGE, DEFAULTS)
 
 
 @st.fragment

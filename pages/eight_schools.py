@@ -42,8 +42,7 @@ _ui.page_intro(
     r"y_j \mid \theta_j \sim \mathrm{N}(\theta_j, \sigma_j^2), \quad "
     r"\theta_j \mid \mu, \tau \sim \mathrm{N}(\mu, \tau^2), \quad p(\mu, \tau) = p(\mu)\, p(\tau)",
 )
-_present.path_panel(PAGE.path)
-_ui.reset_button(DEFAULTS, on_reset=lambda: _ui.reset_editable_data("data"))
+_present.lecture_controls(PAGE.path, DEFAULTS, table_key="data")
 sb = _present.more_controls()  # checks every value the link holds before its widget reads it
 
 

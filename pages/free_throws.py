@@ -26,8 +26,7 @@ _ui.page_intro(
     r"\quad \text{independent: } \alpha, \beta \text{ fixed;} \quad "
     r"\text{hierarchical: } p(\alpha, \beta) \propto (\alpha + \beta)^{-5/2}",
 )
-_present.path_panel(PAGE)
-_ui.reset_button(DEFAULTS, on_reset=lambda: _ui.reset_editable_data("seasons"))
+_present.lecture_controls(PAGE, DEFAULTS, table_key="seasons")
 
 data_col, table_col = st.columns([2, 3])
 with data_col:

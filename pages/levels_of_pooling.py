@@ -26,9 +26,8 @@ _ui.page_intro(
     r"\mu_g \sim \mathcal N(\mu_\text{pop}, \tau^2)",
 )
 
-_present.path_panel(PAGE.path)
-# Puts back the lecture's data, model and sampler settings.
-_ui.reset_button(DEFAULTS, on_reset=lambda: _ui.reset_editable_data("data"))
+# the lecture path, and Reset: the lecture's data, model and sampler settings back
+_present.lecture_controls(PAGE.path, DEFAULTS, table_key="data")
 
 data_col, plot_col = st.columns([1, 2.4])
 with data_col:

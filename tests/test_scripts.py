@@ -42,7 +42,7 @@ class _Captured(Exception):
 def fit_call(monkeypatch):
     """``fit_call(fit, *data, **settings)``: the (model, options, model_args) hbviz.nuts runs."""
 
-    def capture(model_name, options, model_args, **_):
+    def capture(model_name, options, model_args, *_):
         raise _Captured(model_name, options, model_args)
 
     monkeypatch.setattr(nuts, "_fit", capture)
@@ -370,7 +370,7 @@ def small_regression():
 def regression_call(monkeypatch, rd, **settings):
     """The (model, options, model_args) :func:`hbviz.regression.fit` hands to hbviz.nuts."""
 
-    def capture(model_name, options, model_args, **_):
+    def capture(model_name, options, model_args, *_):
         raise _Captured(model_name, options, model_args)
 
     monkeypatch.setattr(nuts, "_fit", capture)
