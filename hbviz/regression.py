@@ -293,7 +293,7 @@ def fit(
     status: Callable[[str], object] | None = None,
 ) -> nuts.Fit:
     """NUTS fit of one level of pooling; ``draws`` per chain (default :data:`DRAWS`) after
-    min(:data:`WARMUP`, ``draws``) warm-up steps.
+    :data:`WARMUP` warm-up steps (one compiled program per model whatever the draws).
 
     Returns
     -------
@@ -317,7 +317,7 @@ def fit(
         {},
         (stats, c),
         num_chains=num_chains,
-        num_warmup=min(WARMUP, draws),
+        num_warmup=WARMUP,
         num_samples=draws,
         seed=seed,
         progress=progress,

@@ -510,9 +510,11 @@ def your_data_script(
     centered : bool
         The check's form (:attr:`hbviz.your_data.NutsCheck.centered`).
     draws, num_chains, seed : int
-        As in ``nuts_check``: ``draws`` warm-up steps and draws per chain.
+        As in ``nuts_check``: draws per chain, after ``your_data.NUTS_WARMUP`` warm-up steps.
     """
-    sizes = dict(num_chains=num_chains, num_warmup=draws, num_samples=draws, seed=seed)
+    sizes = dict(
+        num_chains=num_chains, num_warmup=your_data.NUTS_WARMUP, num_samples=draws, seed=seed
+    )
     t, pri = exact.groups.table, exact.priors
     names = [str(name) for name in t.index]
     title = "hbviz, Your data: the NUTS check of the exact analysis"
@@ -585,7 +587,7 @@ def regression_script(
     draws = regression.DRAWS if draws is None else draws
     sizes = {
         "num_chains": _validate.draw_count(num_chains, "num_chains"),
-        "num_warmup": _validate.draw_count(min(regression.WARMUP, draws), "num_warmup"),
+        "num_warmup": regression.WARMUP,
         "num_samples": _validate.draw_count(draws, "num_samples"),
         "seed": _validate.seed(seed),
     }

@@ -63,6 +63,9 @@ NUTS_MAX_ROWS = 20_000
 # NUTS draws (and warm-up iterations) per chain of the check, the page's default: at 4 × (1000 +
 # 1000) the check passes its diagnostics on every shipped example; the counts check needs ≥ 500.
 NUTS_DRAWS = 1000
+# Warm-up steps of the NUTS check whatever its draws (the lecture pages' 500): the warm-up length is
+# the one size that compiles a NUTS program, so the draws control never does
+NUTS_WARMUP = 500
 TABLE_COLUMNS = ("mean", "sd", "2.5%", "50%", "97.5%", "p_best")
 _LEVELS = (0.025, 0.5, 0.975)
 
@@ -775,7 +778,11 @@ def nuts_check(
     centered = data.shape != "counts" and centered_form(g)
     form = "centered" if centered else "non-centered"
     run = dict(
-        num_chains=num_chains, num_warmup=draws, num_samples=draws, seed=seed, progress=progress
+        num_chains=num_chains,
+        num_warmup=NUTS_WARMUP,
+        num_samples=draws,
+        seed=seed,
+        progress=progress,
     )
     if data.shape == "counts":
         t = g.table

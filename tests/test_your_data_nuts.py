@@ -56,7 +56,13 @@ def test_nuts_check_passes_and_agrees_with_the_exact_analysis_at_the_page_defaul
     assert same["z_sd"].abs().max() < Z_MAX, same
     if shape == "raw":
         # not the same model as the page's exact analysis (σ fixed at s_p): NUTS's σ has its own
-        # uncertainty (65 degrees of freedom, ~9 %), which widens every θ_j by a few percent.
+        # uncertainty (65 degrees of freedom, ~9 %), which widens every θ_j by a few percent on
+        # average. Each group's sd ratio carries Monte Carlo error, a relative sd of about
+        # 1/√(2·ESS) (~1.5 % here), so one group may land a little under 1: each ratio must
+        # exceed 1 − 4.5 of those, and their mean exceed 1.
         ratio = chk.table["sd"] / exact.table["sd"]
-        assert (ratio > 1).all() and 0.01 < chk.largest_sd_gap < 0.10, ratio
+        draws = fit.samples["mu"]
+        relative_se = 1 / np.sqrt(2 * diagnostics.ess_bulk(draws))
+        assert (ratio.to_numpy() > 1 - 4.5 * relative_se).all() and ratio.mean() > 1, ratio
+        assert 0.01 < chk.largest_sd_gap < 0.10, ratio
         assert f"{chk.largest_sd_gap:.0%}" in chk.description
