@@ -155,6 +155,11 @@ def _refit_function(spec: dict, ys: np.ndarray, sigma: np.ndarray) -> Callable[[
                 num_samples=draws, seed=i,
             )  # fmt: skip
             done = CompileLog.since(before, log.snapshot())
+            # the share of the refit its summaries take (R-hat, bulk/tail ESS, quantiles of
+            # every site): timed again apart, outside the refit's time
+            start = time.perf_counter()
+            nuts.posterior_summary(fit.samples)
+            done["summary"] = time.perf_counter() - start
             return {k: fit.samples[k] for k in ("mu", "tau", "theta")}, done
 
         return refit
@@ -312,7 +317,9 @@ def where_time_goes(problem: Problem, results: Sequence[Measured]) -> str:
             programs = sum(e["programs"] for e in m.extras)
             parts.append(
                 f"hbviz compiled {programs:.0f} programs over its {len(m.extras)} refits "
-                f"(first call {fmt_seconds(m.first)}), so a refit is sampling and summaries"
+                f"(first call {fmt_seconds(m.first)}), so a refit of {fmt_seconds(med)} is "
+                f"sampling and its summaries (`nuts.posterior_summary` of the same draws, timed "
+                f"apart: {fmt_seconds(_median_of(m.extras, 'summary'))})"
             )
         elif m.peer.key.startswith("nutpie"):
             parts.append(
