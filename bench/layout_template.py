@@ -30,7 +30,7 @@ def by_name(fig, **settings):
 
 
 def main(repeats: int = 40) -> None:
-    settings = {"title": "p(τ | y)", "x_title": "τ", "y_title": "density"}
+    settings = {"look": style.Look(title="p(τ | y)"), "x_title": "τ", "y_title": "density"}
     times = {"apply_layout": [], "template by name": []}
     for _ in range(repeats):
         for name, call in (("apply_layout", style.apply_layout), ("template by name", by_name)):

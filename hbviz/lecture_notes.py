@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from hbviz import beta_binomial, datasets, normal_normal, priors
+from hbviz import beta_binomial, datasets, diagnostics, normal_normal, priors
+from hbviz.lecture_path import TUTORIAL
 
 __all__ = [
     "BOOK_DRAWS",
@@ -30,6 +31,7 @@ __all__ = [
     "moment_matching",
     "moment_matching_steps",
     "normal_steps",
+    "pooling_divergence_note",
     "table_5_3",
 ]
 
@@ -42,6 +44,137 @@ _FAR = 4.0
 _ONE_SD = stats.norm.cdf([-1.0, 1.0])
 
 Step = tuple[str, str]  # (sentence in Markdown, or "" to go on from the step before; LaTeX)
+
+
+# --- levels of pooling: what a fit's divergences say (NumPyro tutorial) ----------------------------
+
+
+def _counted(count: int, draws: int) -> str:
+    if count == 0:
+        return f"no divergent transition in {draws:,d} draws"
+    plural = "s" if count != 1 else ""
+    return f"{count:,d} divergent transition{plural} of {draws:,d} draws ({count / draws:.1%})"
+
+
+def _where_in_tau(diverging: np.ndarray, tau: np.ndarray, *, centered: bool) -> str:
+    """Where the divergent draws sit in τ, measured: their median against all draws' median."""
+    if not 0 < diverging.sum() < diverging.size:
+        return ""
+    there, overall = np.median(tau[diverging]), np.median(tau)
+    side = "smaller" if there < overall else "larger"
+    where = f"Its divergent draws have median τ {there:.2f} against {overall:.2f} for all draws"
+    if centered and side == "smaller":
+        return where + ": they gather at small τ, in the funnel's neck (see the funnel below)."
+    if not centered and side == "larger":
+        return (
+            where + ": they gather at large τ. There the data pin each μ_g down, so "
+            "z_g = (μ_g − μ_pop)/τ is squeezed into a band that narrows like 1/τ: "
+            "non-centering turned the funnel around rather than removing it."
+        )
+    return where + f": they gather at {side} τ than the draws as a whole."
+
+
+def pooling_divergence_note(
+    regime: str,
+    diverging,
+    *,
+    chains: int,
+    warmup: int,
+    draws: int,
+    centered: bool = True,
+    tau=None,
+    tutorial_data: bool = True,
+) -> str:
+    """What one levels-of-pooling fit's divergences say, in Markdown, every number measured.
+
+    The count and its share of the draws, what that share means against the 1 % threshold of
+    :mod:`hbviz.diagnostics`; for partial pooling, whether the divergent draws sit at smaller or
+    larger τ than the rest (the centered funnel's neck; the non-centered form's funnel turned
+    around); for no pooling, why the count differs from the tutorial's
+    (:data:`hbviz.lecture_path.TUTORIAL`).
+
+    Parameters
+    ----------
+    regime : {"no", "complete", "partial"}
+        Level of pooling of the fit.
+    diverging : bool array, shape (chains, draws)
+        The fit's divergent transitions (:attr:`hbviz.nuts.Fit.diverging`).
+    chains, warmup, draws : int
+        The sampler's settings for the fit: chains, warm-up steps and draws per chain.
+    centered : bool
+        Form of partial pooling.
+    tau : array, shape (chains, draws), optional
+        Draws of τ (partial pooling), to say where the divergent draws sit.
+    tutorial_data : bool
+        Whether the data are the tutorial's; the comparison with its count needs them.
+    """
+    if regime not in ("no", "complete", "partial"):
+        raise ValueError(f"regime must be 'no', 'complete' or 'partial'; got {regime!r}")
+    diverging = np.asarray(diverging, dtype=bool).ravel()
+    count, total = int(diverging.sum()), diverging.size
+    if total == 0:
+        raise ValueError("diverging holds no draws")
+    limit = diagnostics.DIVERGENCE_FRACTION_MAX
+    parts = [f"**This fit: {_counted(count, total)}.**"]
+    if count == 0:
+        parts.append("The sampler's trajectories never blew up (R̂ and ESS above say the rest).")
+    elif count <= limit * total:
+        parts.append(
+            f"Few enough to pass (at most {limit:.0%}), but each marks a place where the "
+            "step size was too large for the posterior's curvature, and the draws there are "
+            "too few."
+        )
+    else:
+        parts.append(
+            f"More than {limit:.0%}: part of the posterior is under-explored, so its "
+            "intervals here are not to be trusted."
+        )
+    if regime == "partial":
+        if not centered:
+            parts.append(
+                "Non-centering removes the funnel's neck at small τ"
+                + (
+                    ", and nothing else here trips the sampler."
+                    if count == 0
+                    else ", not every difficulty."
+                )
+            )
+        if tau is not None:
+            tau = np.asarray(tau, dtype=float).ravel()
+            if tau.shape != diverging.shape:
+                raise ValueError(f"tau has {tau.size} draws, diverging {total}")
+            parts.append(_where_in_tau(diverging, tau, centered=centered))
+        parts.append(
+            "The tutorial lists no groups for its values: the groups here are hbviz's choice, "
+            "so this count has no counterpart there."
+        )
+    if regime == "no":
+        t = TUTORIAL
+        said = (
+            f"The tutorial reports {t.no_pooling_divergences:,d} divergent transitions for this "
+            f"model ({t.chains} chain, {t.warmup:,d} warm-up steps, {t.draws:,d} draws)"
+        )
+        if not tutorial_data:
+            parts.append(said + " on its values 10, 12, 9, 11, 8; these data differ.")
+        else:
+            mine = {"chains": chains, "warm-up steps": warmup, "draws": draws}
+            theirs = {"chains": t.chains, "warm-up steps": t.warmup, "draws": t.draws}
+            differ = [
+                f"{mine[k]:,d} {k} (tutorial {theirs[k]:,d})" for k in mine if mine[k] != theirs[k]
+            ]
+            if differ:
+                parts.append(
+                    said + ". This run has " + ", ".join(differ) + ": more chains and draws "
+                    "give more transitions that can diverge, and the warm-up adapts the step "
+                    "size the funnel's neck is met with."
+                )
+            else:
+                parts.append(
+                    said + ", the settings here. The count is itself random: it depends on "
+                    "the seed and on the random numbers JAX draws from it, which can change "
+                    "between JAX versions: change the seed and watch it move."
+                )
+    return " ".join(p for p in parts if p)
 
 
 # --- drug trial: the method of moments (BDA3 §5.1) -------------------------------------------------

@@ -34,6 +34,38 @@ class Preset(NamedTuple):
     values: Mapping[str, object]
 
 
+class Tutorial(NamedTuple):
+    """The NumPyro tutorial's NUTS run on levels of pooling, and the divergences it reported."""
+
+    chains: int = 1
+    warmup: int = 500  # warm-up steps per chain
+    draws: int = 1000  # draws per chain kept after the warm-up
+    no_pooling_divergences: int = 120
+
+
+TUTORIAL = Tutorial()
+# The levels-of-pooling controls at the tutorial's settings: its chains, warm-up and draws, the
+# page's seed 0 and the centered form (the tutorial's own).
+TUTORIAL_SETTINGS: Mapping[str, object] = {
+    "chains": TUTORIAL.chains,
+    "warmup": TUTORIAL.warmup,
+    "draws": TUTORIAL.draws,
+    "seed": 0,
+    "noncentered": False,
+}
+
+
+def _drug(text: str, figure: str, *, y: int = 4, n: int = 14) -> Step:
+    """A drug-trial step: the current experiment y of n (the lecture's 4 / 14 unless said)."""
+    return Step(text, {"current_y": y, "current_n": n}, figure)
+
+
+def _pooling(text: str, figure: str, *, noncentered: bool = False) -> Step:
+    """A levels-of-pooling step at the tutorial's sampler settings, so each step's link shows the
+    tutorial's run (a step names no count: the page says the fit's own)."""
+    return Step(text, {**TUTORIAL_SETTINGS, "noncentered": noncentered}, figure)
+
+
 SCHOOLS = "pages/eight_schools.py"
 DRUG = "pages/drug_trial.py"
 THROWS = "pages/free_throws.py"
@@ -75,36 +107,40 @@ PATHS: dict[str, tuple[Step, ...]] = {
             {},
             "probabilities",
         ),
+        Step(
+            "**NUTS**, centered against non-centered: the first school's θ against τ. The "
+            "centered form's draws form a funnel, its divergent transitions (red) in the neck at "
+            "small τ; the non-centered form takes the neck away. The caption counts both.",
+            {"nuts": True},
+            "nuts-funnel",
+        ),
     ),
     DRUG: (
-        Step(
+        _drug(
             "In the current experiment **4 of 14** rats got tumors (0.29). On its own that is a "
             "wide guess; both Bayesian analyses pull it down toward the history.",
-            {"current_y": 4, "current_n": 14},
             "current",
         ),
-        Step(
+        _drug(
             "The 70 historical rates: near 0.14 is usual. **Empirical Bayes** fits Beta(1.4, "
             "8.6) to them and treats it as known.",
-            {"current_y": 4, "current_n": 14},
             "history",
         ),
-        Step(
+        _drug(
             "**Full Bayes** keeps α and β uncertain: p(log(α/β), log(α+β) | y) with its draws "
             "(BDA3 Fig. 5.3).",
-            {"current_y": 4, "current_n": 14},
             "contour",
         ),
-        Step(
+        _drug(
             "The same rate from **40 of 140** rats: now the experiment's own data outweigh the "
             "history, and the three analyses nearly agree.",
-            {"current_y": 40, "current_n": 140},
             "current",
+            y=40,
+            n=140,
         ),
-        Step(
+        _drug(
             "All 71 experiments: each is pulled toward the population, the small ones furthest "
             "(BDA3 Fig. 5.4).",
-            {"current_y": 4, "current_n": 14},
             "intervals",
         ),
     ),
@@ -134,30 +170,34 @@ PATHS: dict[str, tuple[Step, ...]] = {
         ),
     ),
     POOLING: (
-        Step(
-            "Five values, three models. **No pooling**: each value its own mean and noise sd; "
-            "one value cannot separate them, so NUTS diverges.",
-            {"noncentered": False},
+        _pooling(
+            "The tutorial's run: **1 chain, 500 warm-up steps, 1000 draws**. Five values, three "
+            "models. **No pooling**: each value its own mean and noise sd; one value cannot "
+            "separate them, so NUTS diverges.",
             "pooling-estimates",
         ),
-        Step(
+        _pooling(
+            "No pooling's **funnel**: log σ_i against μ_i. Where σ_i is small, μ_i is pinned to "
+            "y_i: a neck NUTS cannot follow with one step size, and its divergent transitions "
+            "(red) gather there.",
+            "funnel-no-pooling",
+        ),
+        _pooling(
             "**Complete pooling**: one mean and one noise sd for all five values; compare its "
             "divergences with no pooling's.",
-            {"noncentered": False},
             "pooling-estimates",
         ),
-        Step(
+        _pooling(
             "**Partial pooling**, centered: group means between the two; with three groups τ is "
-            "poorly determined, and the funnel between τ and the group means can make transitions "
-            "diverge.",
-            {"noncentered": False},
-            "pooling-estimates",
+            "poorly determined, and the funnel between τ and the group means makes transitions "
+            "diverge at small τ.",
+            "funnel-partial-pooling",
         ),
-        Step(
-            "**Non-centered** partial pooling samples z_g ~ N(0, 1) instead: compare the "
-            "divergences.",
-            {"noncentered": True},
-            "pooling-estimates",
+        _pooling(
+            "**Non-centered** partial pooling samples z_g ~ N(0, 1) instead: the neck at small τ "
+            "is gone, yet divergences may remain elsewhere; the page counts them and shows where.",
+            "funnel-partial-pooling",
+            noncentered=True,
         ),
     ),
 }
@@ -172,7 +212,7 @@ PRESETS: dict[str, tuple[Preset, ...]] = {
         Preset("the lecture's 4 / 14", {"current_y": 4, "current_n": 14}),
         Preset("same rate, 40 / 140", {"current_y": 40, "current_n": 140}),
     ),
-    POOLING: (Preset("the tutorial's 1 chain × 1000 draws", {"chains": 1, "draws": 1000}),),
+    POOLING: (Preset("the tutorial's settings", TUTORIAL_SETTINGS),),
 }
 
 
@@ -204,8 +244,11 @@ __all__ = [
     "PATHS",
     "POSTERIOR_MEDIAN",
     "PRESETS",
+    "TUTORIAL",
+    "TUTORIAL_SETTINGS",
     "Preset",
     "Step",
+    "Tutorial",
     "path",
     "presets",
     "resolve",

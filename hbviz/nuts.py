@@ -1,21 +1,18 @@
 """NUTS fits of the models in :mod:`hbviz.models`, compiled once and re-used across refits.
 
 NumPyro's ``MCMC.run`` traces and compiles the sampler on every call (2.5–6 s on a 2-core
-machine), too slow for a slider. Here the whole run is one module-level ``jax.jit`` function of
-``(key, data, hyperparameters)``; only what sets an array's shape or the program's structure is
-static (the model, its structural options such as the τ-prior family or the number of groups, and
-the chain, warm-up and draw counts). A refit with new data values or new prior scales therefore
-re-uses the compiled program; new data of another length compiles once more.
-:func:`runner_cache_size` counts the compiled programs, so a caller (or a test) can tell whether a
-call was warm.
+machine), too slow for a slider. Here a run is a loop of calls of one module-level ``jax.jit``
+program that starts the chains and advances them by a fixed chunk of iterations (NumPyro's own
+NUTS transition and adaptation, carried in its state). Only what sets the program's structure is
+static: the model, its structural options (the τ-prior family, the number of groups) and the
+warm-up length (NumPyro builds the adaptation schedule from it). The number of draws is the number
+of calls, and the chains run in a block of four whatever the number asked for (the first ones are
+returned), so neither the chains nor the draws controls compile anything; nor do new data values
+or prior scales. New data of another length compiles once more. :func:`runner_cache_size` counts
+the compiled programs, so a caller (or a test) can tell whether a call was warm.
 
-With ``progress=callback`` a fit runs warm-up and sampling in about 20 chunks, each a call of
-one compiled program (NumPyro's own NUTS transition and adaptation, carried in its state), and
-calls ``callback(fraction_done)`` between them, in the caller's thread. It is the same Markov
-chain from the same key as the single call: the first draws agree to rounding; over hundreds of
-iterations the rounding differences between the two compiled programs grow until the chains part,
-so long runs agree in distribution, not draw for draw. Its cost is a few milliseconds per chunk,
-and its own compile (two programs, about as long as the single call's).
+With ``progress=callback`` a fit calls ``callback(fraction_done)`` between chunks, in the
+caller's thread; without it the chunks are queued without waiting. Both give the same draws.
 
 Diagnostics (:mod:`hbviz.diagnostics`, computed by ArviZ): ``r_hat`` is the rank-normalized
 split R̂, ``n_eff`` the bulk ESS and ``ess_tail`` the tail ESS of Vehtari et al. (2021); ``5%`` and
@@ -30,7 +27,7 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import partial
+from functools import lru_cache, partial
 from typing import NamedTuple
 
 import jax
@@ -38,7 +35,7 @@ import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 from jax import lax
-from numpyro.infer import MCMC, NUTS
+from numpyro.infer import NUTS
 
 from hbviz import _concurrency, _validate, beta_binomial, diagnostics, models
 
@@ -120,23 +117,14 @@ def fit_model(model_name: str, options: dict, model_args: tuple, **run) -> Fit:
     return _fit(model_name, options, model_args, **run)
 
 
-@partial(
-    jax.jit,
-    static_argnames=("model_name", "options", "num_chains", "num_warmup", "num_samples"),
-)
-def _run(rng_key, model_args, *, model_name, options, num_chains, num_warmup, num_samples):
-    """The whole NUTS run: samples grouped by chain and the post-warm-up diverging flags."""
-    mcmc = MCMC(
-        NUTS(_model(model_name, options)),
-        num_warmup=num_warmup,
-        num_samples=num_samples,
-        num_chains=num_chains,
-        chain_method="vectorized",
-        progress_bar=False,
-    )
-    mcmc.run(rng_key, *model_args, extra_fields=("diverging",))
-    diverging = mcmc.get_extra_fields(group_by_chain=True)["diverging"]
-    return mcmc.get_samples(group_by_chain=True), diverging
+# Chains run in blocks of at least this many, whatever the number asked for (the first ones are
+# returned): so the chains control never changes the program's shape. Vectorized chains of these
+# small models cost little more than one (an iteration costs the longest of the trajectories).
+_CHAIN_BLOCK = 4
+# Iterations per call of the compiled program: a run of any length is a loop of calls of one
+# program, so the number of draws never changes the program either. About 1 ms of dispatch per
+# call; a call's draws come back as one array.
+_CHUNK = 100
 
 
 def _initialized_kernel(rng_key, model_args, model_name, options, num_warmup):
@@ -147,41 +135,37 @@ def _initialized_kernel(rng_key, model_args, model_name, options, num_warmup):
     return kernel, state
 
 
-@partial(jax.jit, static_argnames=("model_name", "options", "num_chains", "num_warmup"))
-def _start_chains(rng_key, model_args, *, model_name, options, num_chains, num_warmup):
-    # The same keys as ``MCMC.run`` derives from ``rng_key``, so the chains match ``_run``'s.
-    keys = jax.random.split(rng_key, num_chains) if num_chains > 1 else rng_key
+def _initial_state(rng_key, model_args, *, model_name, options, num_chains, num_warmup):
+    # The same keys as ``MCMC.run`` derives from ``rng_key`` for ``num_chains`` chains.
+    keys = jax.random.split(rng_key, num_chains)
     return _initialized_kernel(keys, model_args, model_name, options, num_warmup)[1]
 
 
 @partial(
     jax.jit,
-    static_argnames=(
-        "model_name",
-        "options",
-        "num_chains",
-        "num_warmup",
-        "chunk_size",
-    ),
+    static_argnames=("model_name", "options", "num_chains", "num_warmup"),
 )
 def _advance_chains(
-    state,
-    model_args,
-    num_active,
-    *,
-    model_name,
-    options,
-    num_chains,
-    num_warmup,
-    chunk_size,
+    rng_key, state, model_args, num_active, start, *, model_name, options, num_chains, num_warmup
 ):
-    """Run ``num_active`` (at most ``chunk_size``) NUTS transitions from ``state``.
+    """Start the chains from ``rng_key`` if ``start`` (``state`` is then a placeholder of the
+    right shapes), and run ``num_active`` (at most :data:`_CHUNK`) NUTS transitions.
 
-    Returns the new state, the draws of every site, shape (chains, chunk_size, ...), and the
-    diverging flags, shape (chains, chunk_size); entries past ``num_active`` are padding. Warm-up
-    chunks collect too, to be thrown away: one program for both phases compiles once, where a
-    static switch would compile twice for a saving of microseconds.
+    Returns the new state, the draws of every site, shape (chains, _CHUNK, ...), and the
+    diverging flags, shape (chains, _CHUNK); entries past ``num_active`` are padding. Warm-up and
+    sampling run in the same program: past ``num_warmup`` iterations (``state.i``) NumPyro's
+    transition stops adapting, so one program serves any number of draws. Warm-up chunks collect
+    draws too, to be thrown away.
     """
+    static = dict(model_name=model_name, options=options, num_chains=num_chains)
+    fresh = partial(_initial_state, rng_key, model_args, num_warmup=num_warmup, **static)
+    # the placeholder's types are the fresh state's, so both branches agree to the last weak type
+    state = lax.cond(
+        start,
+        lambda s: jax.tree.map(lambda new, old: new.astype(old.dtype), fresh(), s),
+        lambda s: s,
+        state,
+    )
     # NumPyro builds a kernel's transition (step-size and mass-matrix adaptation schedule for
     # ``num_warmup``) inside ``init``. The state ``init`` returns is not used, so XLA drops the
     # work; the warm-up position is carried by ``state.i`` and ``state.adapt_state``.
@@ -193,14 +177,22 @@ def _advance_chains(
         )
         return state, (state.z, state.diverging)
 
-    state, (z, diverging) = lax.scan(transition, state, jnp.arange(chunk_size))
-    to_sites = kernel.postprocess_fn(model_args, {})
-    if num_chains > 1:
-        # the trace is (chunk, chains, ...): map over both axes, then put the chains first
-        samples = jax.vmap(jax.vmap(to_sites))(z)
-        return state, *jax.tree.map(lambda x: jnp.swapaxes(x, 0, 1), (samples, diverging))
-    samples = jax.vmap(to_sites)(z)
-    return state, *jax.tree.map(lambda x: x[None], (samples, diverging))
+    state, (z, diverging) = lax.scan(transition, state, jnp.arange(_CHUNK))
+    # the trace is (chunk, chains, ...): map over both axes, then put the chains first
+    samples = jax.vmap(jax.vmap(kernel.postprocess_fn(model_args, {})))(z)
+    return state, *jax.tree.map(lambda x: jnp.swapaxes(x, 0, 1), (samples, diverging))
+
+
+@lru_cache(maxsize=256)
+def _placeholder(static: tuple, arg_types: tuple, tree) -> object:
+    """Zeros shaped like the chains' state for these sizes and argument types (traced once per
+    key, under the tracing lock; a few kB each)."""
+    args = jax.tree.unflatten(tree, [jax.ShapeDtypeStruct(*t) for t in arg_types])
+    with _concurrency.TRACING_LOCK:
+        shapes = jax.eval_shape(
+            partial(_initial_state, **dict(static)), jax.random.PRNGKey(0), args
+        )
+    return jax.tree.map(lambda s: np.zeros(s.shape, s.dtype), shapes)
 
 
 def runner_cache_size() -> int:
@@ -217,13 +209,13 @@ def runner_cache_size() -> int:
 
 # A compiled NUTS program holds 35–60 MB of the process's memory however it was obtained (a real
 # compile or a load from JAX's persistent cache; it grows with the program's ~16 000 HLO
-# instructions, not with the draw count: `python bench/memory.py steps`). The warm-up keeps the
-# Levels-of-pooling page's 6 (~170 MB, see hbviz.warmup.keeps). Two others on top, so that a
-# two-program fit (Eight schools' two forms, a chunked run's start and advance) refits without
-# loading again: a fit holds the programs it runs until it ends, so an evicted program is never
-# compiled twice within one fit, and a size asked for again after eviction loads from the
-# persistent cache (seconds) while st.cache_data keeps the fits' results. Each program more costs
-# ~45 MB of the server's peak (docs/DEPLOYMENT.md, Memory).
+# instructions, not with the draw count: `python bench/memory.py steps`). One program serves a
+# model at one warm-up length for every chains and draws setting. The warm-up keeps the
+# Levels-of-pooling page's 3 (see hbviz.warmup.keeps). Two others on top, so that Eight schools'
+# two forms refit without loading again: a fit holds its program until it ends, so an evicted
+# program is never compiled twice within one fit, and a size asked for again after eviction loads
+# from the persistent cache (seconds) while st.cache_data keeps the fits' results. Each program
+# more costs ~45 MB of the server's peak (docs/DEPLOYMENT.md, Memory).
 MAX_PROGRAMS = int(os.environ.get("HBVIZ_MAX_PROGRAMS", "2"))
 _PROGRAMS = _concurrency.ProgramCache(MAX_PROGRAMS)
 _SHARED_FITS = _concurrency.SharedCalls()
@@ -250,38 +242,41 @@ def _program(jitted, args: tuple, static: dict, status):
     return _PROGRAMS.get(jitted, args, static, keep=keep, status=status)
 
 
-def _call(jitted, args: tuple, static: dict, status):
-    return _program(jitted, args, static, status)(*args)
-
-
-def _run_in_chunks(rng_key, model_args, *, num_warmup, num_samples, progress, status, **static):
-    total = num_warmup + num_samples
-    chunk_size = -(-total // _PROGRESS_UPDATES)
-    state = _call(
-        _start_chains, (rng_key, model_args), {"num_warmup": num_warmup, **static}, status
-    )
+def _run_chains(
+    rng_key, model_args, *, num_chains, num_warmup, num_samples, report, status, **static
+):
+    """Warm-up and draws, chunk by chunk, through one compiled program; ``report`` (or None) is
+    called with the fraction done after each chunk."""
+    static = {**static, "num_chains": max(num_chains, _CHAIN_BLOCK), "num_warmup": num_warmup}
+    leaves, tree = jax.tree.flatten(model_args)
+    arg_types = tuple((np.shape(x), jnp.result_type(x)) for x in leaves)
+    state = _placeholder(tuple(sorted(static.items())), arg_types, tree)
+    no_draws = np.int64(0)
+    args = (rng_key, state, model_args, no_draws, np.True_)
     # Fetched once and held for the whole fit: with other sessions compiling other sizes, a
     # lookup per chunk could find it evicted and compile it again mid-fit.
-    advance = _program(
-        _advance_chains,
-        (state, model_args, np.int64(chunk_size)),
-        {"num_warmup": num_warmup, "chunk_size": chunk_size, **static},
-        status,
-    )
-    progress(0.0)
-    done = 0
-    pieces = []
+    advance = _program(_advance_chains, args, static, status)
+    state, *_ = advance(*args)  # start the chains
+    total, done, pieces = num_warmup + num_samples, 0, []
+    if report is not None:
+        report(0.0)
     for phase_length, keep in ((num_warmup, False), (num_samples, True)):
-        for start in range(0, phase_length, chunk_size):
-            num_active = min(chunk_size, phase_length - start)
-            state, samples, diverging = advance(state, model_args, np.int64(num_active))
+        for begin in range(0, phase_length, _CHUNK):
+            num_active = min(_CHUNK, phase_length - begin)
+            state, samples, diverging = advance(
+                rng_key, state, model_args, np.int64(num_active), np.False_
+            )
             if keep:
                 pieces.append(
-                    jax.tree.map(lambda x, k=num_active: np.asarray(x)[:, :k], (samples, diverging))
+                    jax.tree.map(
+                        lambda x, k=num_active: np.asarray(x)[:num_chains, :k],
+                        (samples, diverging),
+                    )
                 )
-            jax.block_until_ready(state)
             done += num_active
-            progress(done / total)
+            if report is not None:
+                jax.block_until_ready(state)
+                report(done / total)
     return jax.tree.map(lambda *xs: np.concatenate(xs, axis=1), *pieces)
 
 
@@ -311,21 +306,13 @@ def _fit(
         )
     if status is not None and not callable(status):
         raise ValueError(f"status must be a callable taking a message, or None; got {status!r}")
-    static = {
-        "model_name": model_name,
-        "options": tuple(sorted(options.items())),
-        "num_chains": num_chains,
-    }
-    sizes = {"num_warmup": num_warmup, "num_samples": num_samples}
+    static = {"model_name": model_name, "options": tuple(sorted(options.items()))}
+    sizes = {"num_chains": num_chains, "num_warmup": num_warmup, "num_samples": num_samples}
 
     def compute(report):
-        if report is None:
-            samples, diverging = _call(_run, (rng_key, model_args), {**sizes, **static}, status)
-        else:
-            samples, diverging = _run_in_chunks(
-                rng_key, model_args, **sizes, progress=report, status=status, **static
-            )
-        samples = {name: np.asarray(draws) for name, draws in samples.items()}
+        samples, diverging = _run_chains(
+            rng_key, model_args, **sizes, report=report, status=status, **static
+        )
         diverging = np.asarray(diverging, dtype=bool)
         return Fit(
             samples=samples,
@@ -335,9 +322,7 @@ def _fit(
             model=model_name,
         )
 
-    # The chunked and the single-call runs differ by rounding, so each is its own request.
-    request = (tuple(static.items()), num_warmup, num_samples, seed, progress is None)
-    request += tuple(_digest(a) for a in model_args)
+    request = (*static.values(), *sizes.values(), seed, *(_digest(a) for a in model_args))
     return _SHARED_FITS.run(request, compute, progress=progress, status=status)
 
 

@@ -11,10 +11,13 @@ import numpy as np
 import pandas as pd
 
 from hbviz import _validate
+from hbviz.upload import ROLES
 from hbviz.upload import table_problem as _problem
 
+MIN_GROUPS = 2  # a hierarchy needs two groups to say anything about the population
 
-def _require_shape(table: pd.DataFrame, columns: tuple[str, ...], min_groups: int) -> None:
+
+def _require_shape(table: pd.DataFrame, columns: tuple[str, ...]) -> None:
     for column in columns:
         if column not in table.columns:
             raise _problem(
@@ -22,11 +25,11 @@ def _require_shape(table: pd.DataFrame, columns: tuple[str, ...], min_groups: in
                 column=column,
                 expected=f"a column {column!r}",
             )
-    if len(table) < min_groups:
+    if len(table) < MIN_GROUPS:
         raise _problem(
-            f"the table needs at least {min_groups} rows; it has {len(table)}",
+            f"the table needs at least {MIN_GROUPS} rows; it has {len(table)}",
             value=len(table),
-            expected=f"at least {min_groups} rows",
+            expected=f"at least {MIN_GROUPS} rows",
         )
 
 
@@ -52,19 +55,16 @@ def _check_names(table: pd.DataFrame, group: str) -> None:
 
 
 def check_count_table(
-    table: pd.DataFrame,
-    *,
-    group: str = "group",
-    successes: str = "successes",
-    trials: str = "trials",
-    min_groups: int = 2,
+    table: pd.DataFrame, *, columns: tuple[str, str, str] = ROLES["counts"]
 ) -> None:
     """Raise UploadError naming the row, column and value if ``table`` cannot be analysed.
 
-    Every row needs a distinct, non-empty group name and whole-number counts with
-    0 ≤ successes ≤ trials and trials ≥ 1.
+    ``columns`` name the table's group, successes and trials columns. Every row needs a
+    distinct, non-empty group name and whole-number counts with 0 ≤ successes ≤ trials and
+    trials ≥ 1; there must be at least :data:`MIN_GROUPS` rows.
     """
-    _require_shape(table, (group, successes, trials), min_groups)
+    group, successes, trials = columns
+    _require_shape(table, columns)
     _check_names(table, group)
     for i, (name, y, n) in enumerate(
         zip(table[group], table[successes], table[trials], strict=True), start=1
@@ -102,19 +102,16 @@ def check_count_table(
 
 
 def check_estimates(
-    table: pd.DataFrame,
-    *,
-    group: str = "school",
-    estimate: str = "y",
-    std_error: str = "sigma",
-    min_groups: int = 2,
+    table: pd.DataFrame, *, columns: tuple[str, str, str] = ("school", "y", "sigma")
 ) -> None:
     """Raise UploadError naming the row and column of the first value that cannot be analysed.
 
-    Every row needs a non-empty, unique group name, a finite estimate and a finite standard
-    error greater than 0; there must be at least ``min_groups`` rows.
+    ``columns`` name the table's group, estimate and standard error columns (by default the
+    eight schools'). Every row needs a non-empty, unique group name, a finite estimate and a
+    finite standard error greater than 0; there must be at least :data:`MIN_GROUPS` rows.
     """
-    _require_shape(table, (group, estimate, std_error), min_groups)
+    group, estimate, std_error = columns
+    _require_shape(table, columns)
     _check_names(table, group)
     for column, must_be_positive in ((estimate, False), (std_error, True)):
         values = pd.to_numeric(table[column], errors="coerce").to_numpy(dtype=float)

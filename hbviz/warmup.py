@@ -77,7 +77,7 @@ def _steps() -> list[tuple[str, Callable[[], object]]]:
                     sigma,
                     centered=c,
                     num_chains=schools.nuts_chains,
-                    num_warmup=schools.nuts_draws,
+                    num_warmup=schools.nuts_warmup,
                     num_samples=schools.nuts_draws,
                 ),
             )
@@ -94,9 +94,8 @@ def _steps() -> list[tuple[str, Callable[[], object]]]:
                     # not enter the no- and complete-pooling models
                     centered=True,
                     num_chains=levels.nuts_chains,
-                    num_warmup=levels.nuts_draws,
+                    num_warmup=levels.nuts_warmup,
                     num_samples=levels.nuts_draws,
-                    progress=lambda fraction: None,
                 ),
             )
         )

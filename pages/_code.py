@@ -11,8 +11,9 @@ import streamlit as st
 from hbviz import scripts
 
 
-def show_script(script: scripts.Script, *, label: str = "") -> None:
-    """An expander with the model's NumPyro code and a download of the whole script."""
+def show_script(script: scripts.Script, *, label: str = "", sampler: str = "") -> None:
+    """An expander with the model's NumPyro code and a download of the whole script
+    (``sampler``: the sampler's settings in words, said in the caption)."""
     with st.expander(f"NumPyro code{label}: the model, and a script that reproduces this fit"):
         st.code(script.model_code, language="python")
         st.download_button(
@@ -29,19 +30,35 @@ def show_script(script: scripts.Script, *, label: str = "") -> None:
             "hbviz's requirements.txt: `python "
             + script.file_name
             + "` prints this fit's summary table (the same numbers within Monte Carlo error; "
-            "`--num-samples 200` runs faster)."
+            "`--num-samples 200` runs faster)." + (f" Sampler: {sampler}." if sampler else "")
         )
 
 
-def nuts_code(fit: str, *data, draws: int, num_warmup: int | None = None, **settings) -> None:
+def sampler_words(*, num_chains: int, num_warmup: int, num_samples: int, seed: int = 0) -> str:
+    """The sampler's settings as the caption says them: "1 chain × (500 warm-up + 1,000 draws),
+    seed 0"."""
+    chains = f"{num_chains} chain{'s' if num_chains != 1 else ''}"
+    return f"{chains} × ({num_warmup:,d} warm-up + {num_samples:,d} draws), seed {seed}"
+
+
+def nuts_code(fit: str, *data, draws: int, num_warmup: int, **settings) -> None:
     """:func:`show_script` of ``hbviz.nuts.<fit>(*data, **settings)`` as the page runs it
-    (``draws`` per chain after ``num_warmup`` warm-up steps, as many as ``draws`` by default)."""
-    warmup = draws if num_warmup is None else num_warmup
-    show_script(scripts.nuts_script(fit, *data, num_warmup=warmup, num_samples=draws, **settings))
+    (``draws`` per chain after ``num_warmup`` warm-up steps)."""
+    sizes = dict(num_chains=settings.pop("num_chains"), num_warmup=num_warmup, num_samples=draws)
+    script = scripts.nuts_script(fit, *data, **sizes, **settings)
+    show_script(script, sampler=sampler_words(**sizes, seed=settings.get("seed", 0)))
 
 
 def nuts_forms_code(
-    y, sigma, *, names, priors, num_chains: int, draws: int, exact_draws: int | None = None
+    y,
+    sigma,
+    *,
+    names,
+    priors,
+    num_chains: int,
+    warmup: int,
+    draws: int,
+    exact_draws: int | None = None,
 ) -> None:
     """The scripts of the centered and non-centered fits of ``_ui.nuts_forms_panel``, called with
     its arguments (``exact_draws`` sizes its exact comparison, not the fits)."""
@@ -53,11 +70,13 @@ def nuts_forms_code(
             centered=centered,
             names=names,
             num_chains=num_chains,
-            num_warmup=draws,
+            num_warmup=warmup,
             num_samples=draws,
             **priors,
         )
-        show_script(script, label=", centered" if centered else ", non-centered")
+        form = ", centered" if centered else ", non-centered"
+        sizes = dict(num_chains=num_chains, num_warmup=warmup, num_samples=draws)
+        show_script(script, label=form, sampler=sampler_words(**sizes))
 
 
 def your_data_code(data, exact, check, *, draws: int) -> None:

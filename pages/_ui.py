@@ -31,6 +31,7 @@ from hbviz import (
     your_data,
 )
 from hbviz.plots import eight_schools as eight_schools_figs
+from hbviz.plots.style import Look
 from pages import _code
 
 # ---------------------------------------------------------------------------------------------
@@ -74,13 +75,14 @@ def nuts_fit(
     fit: str,
     *data: tuple[float, ...],
     num_chains: int,
+    warmup: int,
     draws: int,
     seed: int = 0,
     label: str | None = None,
     **settings,
 ) -> nuts.Fit:
     """``hbviz.nuts.<fit>(*data, **settings)``, ``fit`` the name of one of its fits (a name, as
-    Streamlit's cache key), ``draws`` per chain after as many warm-up steps, shown in the page.
+    Streamlit's cache key), ``draws`` per chain after ``warmup`` warm-up steps, shown in the page.
 
     With a ``label``, a progress bar so named (the run goes in chunks to report it); without one,
     a single run and a caption only while this session waits for another's compile or for the
@@ -91,7 +93,7 @@ def nuts_fit(
         raise ValueError(f"fit must be one of {NUTS_FITS}; got {fit!r}")
     run = getattr(nuts, fit)
     arrays = [np.array(values) for values in data]
-    sizes = {"num_chains": num_chains, "num_warmup": draws, "num_samples": draws, "seed": seed}
+    sizes = {"num_chains": num_chains, "num_warmup": warmup, "num_samples": draws, "seed": seed}
     if label is None:
         note = st.empty()
         try:
@@ -124,17 +126,18 @@ def nuts_forms_panel(
     names: Sequence[str],
     priors: Mapping[str, object],
     num_chains: int,
+    warmup: int,
     draws: int,
     exact_draws: int,
 ) -> None:
     """The normal hierarchy fitted by NUTS in the centered and the non-centered form: each
     form's diagnostics side by side, both forms' τ draws over the exact p(τ | y) under the same
     (proper) ``priors``, and θ of the first group against τ, divergences marked (the funnel).
-    ``draws`` per chain after as many warm-up steps. A ValueError is shown and stops the page."""
+    ``draws`` per chain after ``warmup`` warm-up steps. A ValueError is shown and stops the page."""
     fits = {}
     try:
         for form, centered in (("centered", True), ("non-centered", False)):
-            message = f"NUTS, {form} form: {num_chains} chains × {draws} draws…"
+            message = f"NUTS, {form} form: {num_chains} chains × ({warmup} + {draws}) steps…"
             with st.spinner(message, show_time=True):
                 fits[form] = nuts_fit(
                     "fit_normal_hierarchy",
@@ -142,6 +145,7 @@ def nuts_forms_panel(
                     sigma,
                     centered=centered,
                     num_chains=num_chains,
+                    warmup=warmup,
                     draws=draws,
                     **priors,
                 )
@@ -166,13 +170,17 @@ def nuts_forms_panel(
         form: (fit.samples["theta"][..., 0], fit.samples["tau"], fit.diverging)
         for form, fit in fits.items()
     }
-    plot(eight_schools_figs.funnel_plot, funnels, group_label=names[0])
+    plot(eight_schools_figs.funnel_plot, funnels, group_label=names[0], key="nuts-funnel")
+    counts = "; ".join(
+        f"{form}: {fit.divergences:,d} of {fit.diverging.size:,d}" for form, fit in fits.items()
+    )
     st.caption(
         "The centered form samples θ_j ~ N(μ, τ²) directly: at small τ the posterior narrows into "
         "a funnel whose neck NUTS cannot follow, so transitions diverge (red) and small τ is "
-        "under-sampled. The non-centered form samples θ_j = μ + τ·η_j, η_j ~ N(0, 1): no funnel."
+        "under-sampled. The non-centered form samples θ_j = μ + τ·η_j, η_j ~ N(0, 1), which "
+        f"takes the neck away. Divergent transitions in these fits: {counts}."
     )
-    sizes = dict(num_chains=num_chains, draws=draws, exact_draws=exact_draws)
+    sizes = dict(num_chains=num_chains, warmup=warmup, draws=draws, exact_draws=exact_draws)
     _code.nuts_forms_code(y, sigma, names=names, priors=priors, **sizes)
 
 
@@ -634,16 +642,17 @@ def _cached_figure(
 
 
 def plot(builder: Callable[..., go.Figure], /, *args, key: str | None = None, **kwargs) -> None:
-    """Show ``builder(*args, large_fonts=..., **kwargs)``, built once per distinct input.
+    """Show ``builder(*args, look=..., **kwargs)``, built once per distinct input.
 
-    ``large_fonts`` follows presenter mode (:data:`PRESENT_KEY`). The figure the lecture path's
-    current step is about (its ``key``) is framed, and scrolled into view when the step was just
-    taken. The arguments are hashed by Streamlit (NumPy arrays, DataFrames, tuples, scalars); the
+    The look's ``large_fonts`` follows presenter mode (:data:`PRESENT_KEY`). The figure the
+    lecture path's current step is about (its ``key``) is framed, and scrolled into view when the
+    step was just taken. The arguments are hashed by Streamlit (NumPy arrays, DataFrames, tuples, scalars); the
     builder is keyed by its module and name. The figure is shared between reruns and sessions (no
     copy is made, which is what makes a hit free), so nothing may modify it: a builder takes every
     title and name as an argument.
     """
-    kwargs["large_fonts"] = bool(st.session_state.get(PRESENT_KEY, False))
+    present = bool(st.session_state.get(PRESENT_KEY, False))
+    kwargs["look"] = kwargs.get("look", Look())._replace(large_fonts=present)
     name = f"{builder.__module__}.{builder.__qualname__}"
     fig = _cached_figure(builder, name, args, kwargs)
     # theme=None: Streamlit's theme would override the figure's template and font sizes, and

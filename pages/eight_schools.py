@@ -186,7 +186,7 @@ _predictive.schools_prior_predictive(names, y, sigma, settings, UNIT)
 _ui.section("7 · NUTS: centered against non-centered", "MCMC")
 sb.header("NUTS")
 run = sb.toggle(f"Run NUTS ({PAGE.nuts_chains} chains, both forms)", key="nuts", **BIND)
-label = "NUTS draws per chain (and as many warm-up)"
+label = f"NUTS draws per chain (after {PAGE.nuts_warmup} warm-up steps)"
 n = sb.select_slider(label, NUTS_DRAWS, DEFAULTS["nuts_draws"], key="nuts_draws", **BIND)
 pri = estimate_tables.nuts_priors(**settings)
 _ui.nuts_priors_note(pri, PRIORS[pri.tau_prior])
@@ -196,5 +196,5 @@ if not run:
     )
     st.stop()
 proper = dict(tau_prior=pri.tau_prior, tau_scale=pri.tau_scale, mu_prior=pri.mu_prior)
-sizes = dict(num_chains=PAGE.nuts_chains, draws=n, exact_draws=PAGE.exact_draws)
-_ui.nuts_forms_panel(**estimates, names=names, priors=proper, **sizes)
+sizes = dict(num_chains=PAGE.nuts_chains, warmup=PAGE.nuts_warmup, exact_draws=PAGE.exact_draws)
+_ui.nuts_forms_panel(**estimates, names=names, priors=proper, draws=n, **sizes)

@@ -45,9 +45,7 @@ with data_col:
     table = _ui.editable_data(
         SEASONS,
         key="seasons",
-        validate=partial(
-            table_checks.check_count_table, group="season", successes="made", trials="attempts"
-        ),
+        validate=partial(table_checks.check_count_table, columns=("season", "made", "attempts")),
     )
 names = table["season"].astype(str).str.strip().tolist()
 made = table["made"].to_numpy(dtype=int)

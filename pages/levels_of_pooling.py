@@ -2,12 +2,14 @@
 
 import streamlit as st
 
-from hbviz import datasets, lecture, pooling
+from hbviz import datasets, lecture, lecture_notes, pooling
+from hbviz.plots import eight_schools as funnel_figs
 from hbviz.plots import pooling as figs
 from pages import _code, _present, _ui
 
 PAGE = lecture.page("pages/levels_of_pooling.py")
-DEFAULTS = {"chains": PAGE.nuts_chains, "draws": PAGE.nuts_draws, "seed": 0, "noncentered": False}
+DEFAULTS = {"chains": PAGE.nuts_chains, "warmup": PAGE.nuts_warmup, "draws": PAGE.nuts_draws}
+DEFAULTS |= {"seed": 0, "noncentered": False}
 MODELS = {
     "no pooling": r"\mu_i \sim \mathcal N(0, 10^2),\ \sigma_i \sim \operatorname{Exp}(1),"
     r"\ y_i \sim \mathcal N(\mu_i, \sigma_i^2),\ i = 1,\dots,N",
@@ -58,8 +60,17 @@ with data_col:
         help="Sample z_g ~ N(0, 1) and set μ_g = μ_pop + τ·z_g, instead of sampling μ_g.",
     )
     chains = box.slider("Chains", 1, 4, DEFAULTS["chains"], key="chains", bind="query-params")
+    warmup = box.select_slider(
+        "Warm-up steps per chain",
+        options=[100, 250, 500, 1000, 2000],
+        value=DEFAULTS["warmup"],
+        key="warmup",
+        bind="query-params",
+        help="Steps in which NUTS adapts its step size and mass matrix; they are discarded. "
+        "The tutorial: 500. Each new length compiles the sampler afresh (a few seconds).",
+    )
     draws = box.select_slider(
-        "Draws per chain (and as many warm-up steps)",
+        "Draws per chain (kept after the warm-up)",
         options=[50, 100, 250, 500, 1000, 2000],
         value=DEFAULTS["draws"],
         key="draws",
@@ -89,23 +100,39 @@ WHY = {
     "partial pooling": f"With few groups (here {len(names)}) "
     + r"$\tau$ is poorly determined, and the centered form has the same funnel between $\tau$ "
     r"and the $\mu_g$. The non-centered form samples $z_g = (\mu_g - \mu_\text{pop})/\tau$, "
-    r"which is $\mathcal N(0, 1)$ whatever $\tau$: toggle it beside the estimates and compare the "
-    r"divergences.",
+    r"which is $\mathcal N(0, 1)$ a priori whatever $\tau$: the neck at small $\tau$ is gone. "
+    r"Toggle it beside the data and compare the divergences and the two funnels: whether "
+    r"anything else trips the sampler, the count above says.",
+}
+# The funnel of each model that has one: a location against its scale (log axis), divergences red.
+FUNNELS = {
+    "no pooling": dict(
+        key="funnel-no-pooling",
+        x_title="μ of observation {group}",
+        y_title="σ of that observation (log scale)",
+        hover=("μ", "σ"),
+    ),
+    "partial pooling": dict(
+        key="funnel-partial-pooling",
+        x_title="μ_g of group {group}",
+        y_title="τ (log scale)",
+        hover=("μ<sub>{group}</sub>", "τ"),
+    ),
 }
 
-fits = {}
+sampler = dict(num_chains=chains, warmup=warmup, draws=draws, seed=int(seed))
+fits, forms = {}, [("no", False), ("complete", False), ("partial", not noncentered)]
 try:
-    for regime, centered in [("no", False), ("complete", False), ("partial", not noncentered)]:
-        fits[f"{regime} pooling"] = _ui.nuts_fit(
+    # with the non-centered form chosen, the centered one is fitted too: its funnel is drawn
+    for regime, centered in forms + ([("partial", True)] if noncentered else []):
+        fits[regime, centered] = _ui.nuts_fit(
             "fit_pooling",
             values,
             _ui.as_tuple(codes),
             regime=regime,
             centered=centered,
-            num_chains=chains,
-            draws=draws,
-            seed=int(seed),
-            label=f"NUTS, {regime} pooling",
+            label=f"NUTS, {regime} pooling" + ", centered" * (regime == "partial" and centered),
+            **sampler,
         )
 except ValueError as err:
     _ui.show_problem(err)
@@ -117,7 +144,7 @@ with plot_col:
     table = pooling.pooling_estimates(
         data["value"].astype(float),
         data["group"],
-        **{name.replace(" ", "_"): fit.summary for name, fit in fits.items()},
+        **{f"{regime}_pooling": fits[regime, centered].summary for regime, centered in forms},
     )
     _ui.plot(
         figs.pooling_estimates_plot,
@@ -130,9 +157,11 @@ with plot_col:
         r"complete pooling: the one $\mu$; partial pooling: the mean $\mu_g$ of the value's group."
     )
 
-for name, fit in fits.items():
+tutorial_data = values == tuple(datasets.pooling_demo()["value"].astype(float))
+for regime, centered in forms:
+    name, fit = f"{regime} pooling", fits[regime, centered]
     st.divider()
-    form = {"partial pooling": " (non-centered)" if noncentered else " (centered)"}.get(name, "")
+    form = {"partial": " (centered)" if centered else " (non-centered)"}.get(regime, "")
     st.subheader(name.capitalize() + form)
     _ui.method_badge("MCMC")
     st.latex(MODELS[name])
@@ -149,16 +178,37 @@ for name, fit in fits.items():
             formats=FORMATS,
         )
         st.caption(INDEX_NOTES[name])
+    sizes = dict(chains=chains, warmup=warmup, draws=draws, tutorial_data=tutorial_data)
+    tau = fit.samples.get("tau")
+    st.markdown(
+        lecture_notes.pooling_divergence_note(
+            regime, fit.diverging, centered=centered, tau=tau, **sizes
+        )
+    )
     _code.nuts_code(
         "fit_pooling",
         values,
         _ui.as_tuple(codes),
-        regime=name.split()[0],
-        centered=name == "partial pooling" and not noncentered,
-        names=names if name == "partial pooling" else None,
+        regime=regime,
+        centered=centered,
+        names=names if regime == "partial" else None,
         num_chains=chains,
+        num_warmup=warmup,
         draws=draws,
         seed=int(seed),
     )
-    if name in WHY:
-        st.markdown(WHY[name])
+    if name not in WHY:
+        continue
+    st.markdown(WHY[name])
+    if regime == "no":
+        funnels = {name: (fit.samples["mu"][..., 0], fit.samples["sigma"][..., 0], fit.diverging)}
+        label = f"#1 (y = {values[0]:g})"
+    else:  # the centered form's funnel, and the non-centered form's beside it when chosen
+        partial = {"centered": fits["partial", True]} | (
+            {} if centered else {"non-centered": fits["partial", False]}
+        )
+        funnels = {
+            f: (p.samples["mu"][..., 0], p.samples["tau"], p.diverging) for f, p in partial.items()
+        }
+        label = str(names[0])
+    _ui.plot(funnel_figs.funnel_plot, funnels, group_label=label, **FUNNELS[name])

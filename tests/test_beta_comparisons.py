@@ -110,13 +110,11 @@ def test_bad_index_and_bad_counts_are_named():
 def test_check_count_table_names_the_problem(rows, message):
     table = pd.DataFrame(rows, columns=["season", "made", "attempts"])
     with pytest.raises(ValueError, match=message):
-        table_checks.check_count_table(table, group="season", successes="made", trials="attempts")
+        table_checks.check_count_table(table, columns=("season", "made", "attempts"))
 
 
 def test_check_count_table_accepts_the_lectures_data():
-    table_checks.check_count_table(
-        datasets.free_throws(), group="season", successes="made", trials="attempts"
-    )
+    table_checks.check_count_table(datasets.free_throws(), columns=("season", "made", "attempts"))
 
 
 def test_mixture_density_is_the_average_of_the_conditional_betas():

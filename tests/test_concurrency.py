@@ -103,7 +103,7 @@ def test_identical_requests_started_together_compile_and_run_once():
     for fit in fits[1:]:
         same_fit(fit, fits[0])
     assert nuts._SHARED_FITS.computations - computations == 1
-    assert nuts._PROGRAMS.compiles - compiles == 2  # the chunked run's two programs, once
+    assert nuts._PROGRAMS.compiles - compiles == 1  # the run's one program, once
     # every caller saw the run finish through its own callback, waiting or not
     assert all(fractions and fractions[-1] == 1.0 for fractions in seen.values())
     assert statuses.count(_concurrency.WAITING_FOR_SAME_FIT) >= 1

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hbviz import export, upload
+from hbviz import export, lecture, upload
 from hbviz import your_data as yd
 from hbviz.plots.style import safe_labels
 
@@ -214,6 +214,17 @@ def test_a_link_asking_for_a_huge_nuts_run_gets_the_pages_largest(app_page):
     assert not at.exception
     draws = next(s for s in at.select_slider if s.key == "nuts_draws")
     assert draws.value <= 2000
+
+
+def test_a_link_asking_for_a_huge_warm_up_gets_the_lectures_and_a_note_naming_it(app_page):
+    """Garbage, empty and other bad values of every parameter: tests/test_urls.py."""
+    tutorial = {"chains": "1", "draws": "1000"}  # with the lecture's 500 warm-up: the tutorial's
+    at = app_page("pages/levels_of_pooling.py", query=tutorial | {"warmup": "1000000"})
+    assert not at.exception
+    warmup = lecture.page("pages/levels_of_pooling.py").nuts_warmup
+    assert at.select_slider(key="warmup").value == warmup
+    fallback = f"the lecture's “{warmup}”"
+    assert any("**warmup**" in w.value and fallback in w.value for w in at.warning)
 
 
 def test_the_drug_trial_counts_are_bounded(app_page):

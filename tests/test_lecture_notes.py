@@ -157,3 +157,41 @@ def test_eight_schools_says_when_the_book_does_not_apply(app_page):
     assert not at.exception
     assert any("uniform prior on τ" in i.value for i in at.info)
     assert not [d for d in at.dataframe if "97.5% book" in d.value.columns]
+
+
+def test_pooling_divergence_note_counts_and_places_the_divergences():
+    """Every number the note says is the fit's: count, share, where in τ; and the tutorial's
+    count is compared only on its data, naming the settings that differ."""
+    diverging = np.zeros((2, 1000), dtype=bool)
+    diverging[0, :12] = True
+    tau = np.full((2, 1000), 2.0)
+    tau[diverging] = 9.0  # divergences at large τ: the non-centered form's turned funnel
+    note = lecture_notes.pooling_divergence_note(
+        "partial", diverging, chains=2, warmup=500, draws=1000, centered=False, tau=tau
+    )
+    assert "12 divergent transitions of 2,000 draws (0.6%)" in note
+    assert "median τ 9.00 against 2.00" in note and "turned the funnel around" in note
+    assert "Few enough to pass" in note and "hbviz's choice" in note
+    sizes = dict(chains=2, warmup=500, draws=1000)
+    neck = lecture_notes.pooling_divergence_note("partial", diverging, tau=1 / tau, **sizes)
+    assert "median τ 0.11 against 0.50" in neck and "in the funnel's neck" in neck
+    # where they are is measured, not assumed: the centered form's divergences at large τ
+    high = lecture_notes.pooling_divergence_note("partial", diverging, tau=tau, **sizes)
+    assert "neck" not in high and "at larger τ than the draws as a whole" in high
+
+    none = lecture_notes.pooling_divergence_note(
+        "complete", np.zeros((1, 50), bool), chains=1, warmup=500, draws=50
+    )
+    assert none.startswith("**This fit: no divergent transition in 50 draws.**")
+    many = np.ones((1, 1000), dtype=bool)
+    tutorial = lecture_notes.pooling_divergence_note("no", many, chains=1, warmup=500, draws=1000)
+    assert "More than 1%" in tutorial and "the settings here" in tutorial
+    assert "The tutorial reports 120" in tutorial
+    other = lecture_notes.pooling_divergence_note("no", many, chains=4, warmup=100, draws=1000)
+    assert "4 chains (tutorial 1), 100 warm-up steps (tutorial 500):" in other
+    edited = lecture_notes.pooling_divergence_note(
+        "no", many, chains=1, warmup=500, draws=1000, tutorial_data=False
+    )
+    assert "these data differ" in edited
+    with pytest.raises(ValueError, match="'some'"):
+        lecture_notes.pooling_divergence_note("some", many, chains=1, warmup=500, draws=1000)

@@ -22,6 +22,9 @@ VALID = {
     "noncentered": lambda v: isinstance(v, bool),
     "chains": lambda v: v in range(1, 5),
     "draws": lambda v: v in (50, 100, 250, 500, 1000, 2000),
+    "warmup": lambda v: v in (100, 250, 500, 1000, 2000),
+    "seed": lambda v: isinstance(v, int) and 0 <= v <= 10_000,
+    "nuts": lambda v: isinstance(v, bool),
 }
 
 
@@ -81,3 +84,28 @@ def test_the_drug_trial_caption_uses_the_current_experiment(y, n, shown):
     assert all(s in note for s in shown), note
     variance = re.search(r"variance ([0-9.]+)\.", note).group(1)
     assert "e" not in variance and float(variance) == pytest.approx(sd**2, rel=0.05), note
+
+
+def test_the_eight_schools_path_ends_with_the_nuts_funnel():
+    *_, last = lecture_path.path(lecture_path.SCHOOLS)
+    assert last.values == {"nuts": True} and last.figure == "nuts-funnel"
+    assert len(lecture_path.path(lecture_path.SCHOOLS)) == 7
+
+
+def test_the_pooling_path_and_preset_run_the_tutorials_sampler():
+    """Issue 12: the tutorial ran 1 chain, 500 warm-up steps and 1000 draws; each step's link
+    reproduces that run, whichever form the step shows."""
+    tutorial = {"chains": 1, "warmup": 500, "draws": 1000, "seed": 0}
+    steps = lecture_path.path(lecture_path.POOLING)
+    assert all(tutorial.items() <= step.values.items() for step in steps)
+    assert [step.values["noncentered"] for step in steps] == [False] * 4 + [True]
+    assert {"funnel-no-pooling", "funnel-partial-pooling"} <= {step.figure for step in steps}
+    (preset,) = lecture_path.presets(lecture_path.POOLING)
+    assert preset.values == tutorial | {"noncentered": False}
+
+
+def test_the_drug_trial_steps_hold_the_lecture_experiment_unless_they_say_otherwise():
+    counts = [
+        (s.values["current_y"], s.values["current_n"]) for s in lecture_path.path(lecture_path.DRUG)
+    ]
+    assert counts == [(4, 14)] * 3 + [(40, 140), (4, 14)]

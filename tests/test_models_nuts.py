@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from jax import random
 from numpyro import handlers
-from numpyro.infer import Predictive
+from numpyro.infer import MCMC, NUTS, Predictive
 from numpyro.infer.util import log_density
 from scipy import stats
 from scipy.special import gammaln
@@ -255,22 +255,40 @@ def test_beta_binomial_hyperparameters_match_quadrature(rats):
         assert abs(fit.summary.loc[site, "mean"] - exact_mean) < mc_tolerance(fit, site)
 
 
-def test_progress_runs_in_chunks_with_the_same_transitions(schools):
+def test_the_runner_takes_numpyros_transitions_and_sizes_never_compile(schools):
     y, sigma = schools
-    tiny = {"num_chains": 2, "num_warmup": 15, "num_samples": 15, "seed": 6}
-    single = nuts.fit_normal_hierarchy(y, sigma, **tiny)
+    tiny = {"num_warmup": 15, "num_samples": 15, "seed": 6}
     fractions = []
-    chunked = nuts.fit_normal_hierarchy(y, sigma, progress=fractions.append, **tiny)
-    # Two compiled programs take the same transitions from the same key; only the rounding of
-    # their arithmetic differs, and over a few iterations that stays far below 1e-6.
-    for site, draws in single.samples.items():
-        np.testing.assert_allclose(chunked.samples[site], draws, rtol=1e-6, atol=1e-9)
-    np.testing.assert_array_equal(chunked.diverging, single.diverging)
+    fit = nuts.fit_normal_hierarchy(y, sigma, num_chains=4, progress=fractions.append, **tiny)
+    # NumPyro's own MCMC from the same key: the same transitions, chunk by chunk. Two compiled
+    # programs differ in rounding only, and over 30 iterations that stays far below 1e-6.
+    mcmc = MCMC(
+        NUTS(models.estimates_partial_pooling_noncentered),
+        num_warmup=15,
+        num_samples=15,
+        num_chains=4,
+        chain_method="vectorized",
+        progress_bar=False,
+    )
+    mcmc.run(random.PRNGKey(6), sigma, 0.0, 5.0, 5.0, y, extra_fields=("diverging",))
+    for site, draws in mcmc.get_samples(group_by_chain=True).items():
+        np.testing.assert_allclose(fit.samples[site], draws, rtol=1e-6, atol=1e-9)
+    np.testing.assert_array_equal(
+        fit.diverging, mcmc.get_extra_fields(group_by_chain=True)["diverging"]
+    )
     assert fractions[0] == 0.0 and fractions[-1] == 1.0
     assert np.all(np.diff(fractions) > 0)
 
+    # chains run in a block of four: fewer chains are the first ones, from the same program; more
+    # draws are more calls of it; without progress, the same draws
     compiled = nuts.runner_cache_size()
-    nuts.fit_normal_hierarchy(y + 1.0, sigma, tau_scale=3.0, progress=fractions.append, **tiny)
+    two = nuts.fit_normal_hierarchy(y, sigma, num_chains=2, **tiny)
+    for site, draws in two.samples.items():
+        np.testing.assert_array_equal(draws, fit.samples[site][:2])
+    longer = nuts.fit_normal_hierarchy(y, sigma, num_chains=1, **dict(tiny, num_samples=250))
+    np.testing.assert_array_equal(longer.samples["mu"][:, :15], fit.samples["mu"][:1])
+    assert longer.samples["theta"].shape == (1, 250, 8)
+    nuts.fit_normal_hierarchy(y + 1.0, sigma, tau_scale=3.0, num_chains=3, **tiny)
     assert nuts.runner_cache_size() == compiled
 
 

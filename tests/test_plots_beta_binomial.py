@@ -8,7 +8,7 @@ import pytest
 from scipy import stats
 
 from hbviz.plots import beta_binomial as plots
-from hbviz.plots.style import LARGE_FONT
+from hbviz.plots.style import LARGE_FONT, Look
 
 
 def finite(values) -> bool:
@@ -18,7 +18,9 @@ def finite(values) -> bool:
 def test_group_densities_one_curve_per_group_highlight_bold_and_names_escaped():
     x = np.linspace(0.01, 0.99, 50)
     density = stats.beta.pdf(x[None, :], [[26], [42]], [[22], [53]])
-    fig = plots.group_densities(x, density, ["2014", "<b>x</b>"], highlight=1, large_fonts=True)
+    fig = plots.group_densities(
+        x, density, ["2014", "<b>x</b>"], highlight=1, look=Look(large_fonts=True)
+    )
     assert [t.name for t in fig.data] == ["2014", "&lt;b&gt;x&lt;/b&gt; (this)"]
     assert fig.data[1].line.width > fig.data[0].line.width
     assert fig.data[1].fill == "tozeroy"

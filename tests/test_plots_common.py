@@ -119,7 +119,7 @@ def test_density_and_histogram_builders():
 
 def test_large_fonts_make_text_bigger():
     small = common.density_plot({"a": ([0, 1], [1, 1])})
-    large = common.density_plot({"a": ([0, 1], [1, 1])}, large_fonts=True)
+    large = common.density_plot({"a": ([0, 1], [1, 1])}, look=style.Look(large_fonts=True))
     assert large.layout.font.size > small.layout.font.size
 
 

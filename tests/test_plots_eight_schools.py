@@ -8,7 +8,7 @@ import pytest
 
 from hbviz import estimate_tables, normal_normal
 from hbviz.plots import eight_schools as figs
-from hbviz.plots.style import LARGE_FONT, POOLING_COLORS
+from hbviz.plots.style import LARGE_FONT, POOLING_COLORS, Look
 
 NAMES = ["A", "B", "<b>C</b>"]
 ESCAPED = ["A", "B", "&lt;b&gt;C&lt;/b&gt;"]
@@ -73,7 +73,7 @@ def test_conditional_plot_has_one_curve_per_school_labelled_apart():
         chosen_tau=12.0,
         chosen_values=at.theta_mean[0],
         y_title="E(θ_j | τ, y) (points)",
-        large_fonts=True,
+        look=Look(large_fonts=True),
     )
     assert [t.name for t in fig.data] == [*ESCAPED, "at τ = 12"]
     assert fig.layout.yaxis.title.text == "E(θ_j | τ, y) (points)"
@@ -192,6 +192,17 @@ def test_tau_marginal_comparison_and_funnel_plot(post):
     assert "&lt;b&gt;C&lt;/b&gt;" in funnel.layout.xaxis.title.text
     assert funnel.layout.xaxis2.title.text.startswith("non-centered")
     finite_data(funnel)
+    # any location against its scale: the titles and hover names are passed in
+    other = figs.funnel_plot(
+        {"no pooling": (theta, tau, diverging)},
+        group_label="<b>1</b>",
+        x_title="μ of observation {group}",
+        y_title="σ (log scale)",
+        hover=("μ<sub>{group}</sub>", "σ"),
+    )
+    assert other.layout.xaxis.title.text == "no pooling: μ of observation &lt;b&gt;1&lt;/b&gt;"
+    assert other.layout.yaxis.title.text == "σ (log scale)"
+    assert "μ<sub>&lt;b&gt;1&lt;/b&gt;</sub>" in other.data[0].hovertemplate
 
 
 def test_builders_accept_a_data_frame_index_of_numbers(post):
@@ -208,7 +219,7 @@ def test_figs_5_6_and_5_7_keep_their_right_edge_labels_a_line_apart(moment, larg
     tall in a plot area of PLOT_AREA_PX; neighbours must be at least that far apart."""
     tau = np.linspace(0, 30, 61)
     values = getattr(normal_normal.conditional_posterior(Y, SIGMA, tau), moment)
-    fig = figs.conditional_plot(tau, values, NAMES, y_title="v", large_fonts=large)
+    fig = figs.conditional_plot(tau, values, NAMES, y_title="v", look=Look(large_fonts=large))
     ys = np.sort([a.y for a in fig.layout.annotations])
     pixels_per_unit = figs.PLOT_AREA_PX / np.ptp(values)
     assert np.diff(ys).min() * pixels_per_unit >= 1.3 * fig.layout.font.size - 1e-9

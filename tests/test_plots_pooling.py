@@ -81,7 +81,7 @@ def test_plot_has_the_three_levels_side_by_side_and_the_data():
         assert np.all(np.isfinite(np.asarray(trace.y, dtype=float)))
     # one row per observation, the levels offset within it
     assert np.all(np.asarray(fig.data[0].y) < np.asarray(fig.data[2].y))
-    large = pooling.pooling_estimates_plot(table, large_fonts=True)
+    large = pooling.pooling_estimates_plot(table, look=style.Look(large_fonts=True))
     assert large.layout.font.size > fig.layout.font.size
 
 

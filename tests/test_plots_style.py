@@ -21,8 +21,8 @@ def two_panel_figure() -> go.Figure:
 
 SETTINGS = [
     {},
-    {"title": "p(τ | y)", "x_title": "τ", "y_title": "density", "large_fonts": True},
-    {"title": "t", "height": 380, "legend_title": "model", "large_fonts": False},
+    {"look": style.Look("p(τ | y)", large_fonts=True), "x_title": "τ", "y_title": "density"},
+    {"look": style.Look("t", large_fonts=False), "height": 380, "legend_title": "model"},
 ]
 
 
@@ -38,7 +38,9 @@ def test_layout_is_the_one_the_template_by_name_gives(settings):
 
 @pytest.mark.parametrize("large", [False, True])
 def test_font_sizes_apply_over_the_template(large):
-    fig = style.apply_layout(two_panel_figure(), x_title="τ", y_title="y", large_fonts=large)
+    fig = style.apply_layout(
+        two_panel_figure(), x_title="τ", y_title="y", look=style.Look(large_fonts=large)
+    )
     size = style.LARGE_FONT if large else style.BASE_FONT
     assert fig.layout.font.size == size
     assert fig.layout.hoverlabel.font.size == size

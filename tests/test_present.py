@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from hbviz import lecture_path
+from hbviz import lecture, lecture_path
 from hbviz.plots import style
 from pages import _ui
 from tests.conftest import metric
@@ -42,7 +42,9 @@ def expected(at, page: str, values) -> dict[str, object]:
 @pytest.mark.parametrize("page", PATH_PAGES, ids=[p.split("/")[1][:-3] for p in PATH_PAGES])
 def test_next_walks_every_step_and_sets_its_controls(app_page, page):
     steps = lecture_path.path(page)
-    at = app_page(page, query={"step": "1"})
+    # the eight-schools NUTS step's fits at 50 draws: a control the link sets keeps its value
+    small = {"nuts_draws": "50"} if page == lecture_path.SCHOOLS else {}
+    at = app_page(page, query={"step": "1"} | small)
     for number, step in enumerate(steps, start=1):
         assert not at.exception, at.exception
         assert not link_notes(at), link_notes(at)
@@ -102,11 +104,19 @@ def test_the_drug_trial_presets_set_y_and_n(app_page):
 
 
 def test_reset_restores_the_sampler_settings_and_leaves_the_path(app_page):
-    at = app_page(lecture_path.POOLING, query={"chains": "1", "draws": "50", "step": "2"})
-    assert (at.slider(key="chains").value, at.select_slider(key="draws").value) == (1, 50)
+    page = lecture.page(lecture_path.POOLING)
+    query = {"chains": "1", "warmup": "100", "draws": "50", "step": "2"}
+    at = app_page(lecture_path.POOLING, query=query)
+
+    def sampler():
+        return [at.slider(key="chains").value] + [
+            at.select_slider(key=key).value for key in ("warmup", "draws")
+        ]
+
+    assert sampler() == [1, 100, 50]
     at.button(key="reset").click().run()
     assert not at.exception
-    assert (at.slider(key="chains").value, at.select_slider(key="draws").value) == (2, 1000)
+    assert sampler() == [page.nuts_chains, page.nuts_warmup, page.nuts_draws] == [2, 500, 1000]
     assert at.session_state["step"] is None
 
 

@@ -29,6 +29,7 @@ from hbviz import (
     upload,
     your_data,
 )
+from pages import _code
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -316,17 +317,22 @@ def offered_scripts(at) -> list[str]:
     ]
 
 
-def assert_levels_of_pooling_offers_each_fits_code(at, *, chains: int, draws: int) -> None:
-    """The page's default data and model, at ``chains`` × ``draws``."""
+def assert_levels_of_pooling_offers_each_fits_code(
+    at, *, chains: int, warmup: int, draws: int, seed: int = 0
+) -> None:
+    """The page's default data and model, at ``chains`` × (``warmup`` + ``draws``): the code
+    shown, and the sampler settings its caption says the script holds."""
     assert offered_scripts(at) == [
         "raw_no_pooling.py",
         "raw_complete_pooling.py",
         "raw_partial_pooling_centered.py",
     ]
     values, codes = [10.0, 12.0, 9.0, 11.0, 8.0], [0, 0, 1, 1, 2]
-    sizes = dict(num_chains=chains, num_warmup=draws, num_samples=draws)
+    sizes = dict(num_chains=chains, num_warmup=warmup, num_samples=draws)
     expected = scripts.nuts_script("fit_pooling", values, codes, centered=True, **sizes)
     assert [c.value for c in at.code][2] == expected.model_code.rstrip()
+    said = [c.value for c in at.caption if "Sampler: " in c.value]
+    assert len(said) == 3 and all(_code.sampler_words(**sizes, seed=seed) in c for c in said)
 
 
 def assert_eight_schools_offers_both_forms_code(at) -> None:

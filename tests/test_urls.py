@@ -24,8 +24,9 @@ from tests.conftest import ROOT
 PAGES = ["home", "levels_of_pooling", "free_throws", "drug_trial", "eight_schools", "your_data"]
 PAGES += ["simulation_lab"]
 # your_data.py is being rewritten on another branch; it adopts the checked sidebar at the merge.
-# Levels of pooling always fits NUTS; a bad chains or draws value falls back to the lecture's
-# 2 chains × 1000 draws, so that fit runs once here (Streamlit caches it for every later run).
+# Levels of pooling always fits NUTS; a bad chains, warm-up or draws value falls back to the
+# lecture's 2 chains × (500 + 1000), so that fit runs once here (Streamlit caches it for every
+# later run).
 
 BAD = {
     "garbage": "garbage",
@@ -124,7 +125,7 @@ def test_every_page_binds_some_parameter(lecture):
     assert {"step", "current_y", "current_n"} <= set(lecture("drug_trial"))
     assert {"data", "tau", "tau_prior", "nuts_draws", "step"} <= set(lecture("eight_schools"))
     assert {"seasons", "this_season", "prior_alpha"} <= set(lecture("free_throws"))
-    assert {"data", "seed", "draws", "chains"} <= set(lecture("levels_of_pooling"))
+    assert {"data", "seed", "warmup", "draws", "chains"} <= set(lecture("levels_of_pooling"))
 
 
 @pytest.mark.parametrize("kind", list(BAD))

@@ -11,6 +11,7 @@ from scipy import stats
 
 from hbviz.plots import style
 from hbviz.plots.common import shrinkage_plot
+from hbviz.plots.style import Look
 
 # One colour per way of estimating a group's rate, the same on both pages.
 METHOD_COLORS = {
@@ -33,13 +34,9 @@ def _check_same_length(**arrays: np.ndarray) -> int:
 # Free throws
 
 
-def _density_layout(
-    fig: go.Figure, *, title: str | None, x_title: str, large_fonts: bool, height: int
-) -> go.Figure:
+def _density_layout(fig: go.Figure, *, x_title: str, look: Look, height: int) -> go.Figure:
     """The house layout of a posterior-density figure: the density axis starts at zero."""
-    style.apply_layout(
-        fig, title=title, x_title=x_title, y_title="posterior density", large_fonts=large_fonts
-    )
+    style.apply_layout(fig, x_title=x_title, y_title="posterior density", look=look)
     fig.update_yaxes(rangemode="tozero")
     fig.update_layout(height=height)
     return fig
@@ -52,17 +49,20 @@ def group_densities(
     *,
     highlight: int | None = None,
     x_title: str = "θ (probability)",
-    title: str | None = None,
-    large_fonts: bool = False,
+    look: Look = Look(),
 ) -> go.Figure:
     """One density curve per group on a shared grid; the highlighted group drawn bold and filled.
 
     Parameters
     ----------
     x : array, shape (G,)
+        The θ grid every curve shares.
     density : array, shape (J, G)
-    names : J group names (shown as typed: markup is escaped)
-    highlight : index of the group to emphasise (e.g. "this season")
+        Row j is group j's density on ``x``.
+    names : sequence of J group names
+        Shown as typed (markup is escaped).
+    highlight : int, optional
+        Index of the group to emphasise (e.g. "this season").
     """
     x = np.asarray(x, dtype=float)
     density = np.asarray(density, dtype=float)
@@ -91,7 +91,7 @@ def group_densities(
                 + "%{x:.3f}<br>density %{y:.3g}<extra></extra>",
             )
         )
-    return _density_layout(fig, title=title, x_title=x_title, large_fonts=large_fonts, height=380)
+    return _density_layout(fig, x_title=x_title, look=look, height=380)
 
 
 def comparison_bars(
@@ -101,8 +101,7 @@ def comparison_bars(
     colors: Mapping[str, str] | None = None,
     x_title: str = "posterior probability",
     y_title: str | None = None,
-    title: str | None = None,
-    large_fonts: bool = False,
+    look: Look = Look(),
 ) -> go.Figure:
     """Horizontal bars: one row per question (table index), one bar per model (table column).
 
@@ -134,10 +133,9 @@ def comparison_bars(
         )
     style.apply_layout(
         fig,
-        title=title,
         x_title=x_title,
         y_title=None if y_title is None else style.safe_labels([y_title])[0],
-        large_fonts=large_fonts,
+        look=look,
     )
     # room to the right of a bar at 1 for its "0.999" label
     fig.update_xaxes(range=[0, 1.22], tickvals=[0, 0.25, 0.5, 0.75, 1])
@@ -159,7 +157,7 @@ def shrinkage_between_models(
     weight_label: str = "attempts",
     value_title: str = "posterior mean of θ",
     population_label: str = "population mean E(α/(α+β) | y)",
-    large_fonts: bool = False,
+    look: Look = Look(),
 ) -> go.Figure:
     """``common.shrinkage_plot`` from the independent to the hierarchical posterior means.
 
@@ -178,7 +176,7 @@ def shrinkage_between_models(
         raw_label="independent",
         pooled_label="hierarchical",
         value_title=value_title,
-        large_fonts=large_fonts,
+        look=look,
     )
 
 
@@ -195,8 +193,7 @@ def hyperparameter_contour(
     draws_log_total: Sequence[float] | None = None,
     levels: Sequence[float] = (0.05, 0.15, 0.25, 0.35, 0.45, 0.55, 0.65, 0.75, 0.85, 0.95),
     crop_below: float = 1e-3,
-    title: str | None = None,
-    large_fonts: bool = False,
+    look: Look = Look(),
 ) -> go.Figure:
     """Contours of p(log(α/β), log(α+β) | y) with posterior draws over them (BDA3 Fig. 5.3).
 
@@ -269,10 +266,9 @@ def hyperparameter_contour(
         )
     style.apply_layout(
         fig,
-        title=title,
         x_title="log(α/β): logit of the mean rate",
         y_title="log(α+β): log prior sample size",
-        large_fonts=large_fonts,
+        look=look,
         height=480,
     )
     fig.update_xaxes(range=x_range)
@@ -292,8 +288,7 @@ def historical_rates(
     prior_beta: float,
     bins: int = 20,
     x_title: str = "tumor rate y_j / n_j",
-    title: str | None = None,
-    large_fonts: bool = False,
+    look: Look = Look(),
 ) -> go.Figure:
     """Histogram of the historical rates with the Beta prior fitted to them (empirical Bayes)."""
     rates = np.asarray(rates, dtype=float)
@@ -327,9 +322,7 @@ def historical_rates(
             + "%{x:.3f}<br>density %{y:.3g}<extra></extra>",
         )
     )
-    style.apply_layout(
-        fig, title=title, x_title=x_title, y_title="density", large_fonts=large_fonts
-    )
+    style.apply_layout(fig, x_title=x_title, y_title="density", look=look)
     fig.update_layout(height=330, bargap=0)
     fig.update_xaxes(range=[0, top])
     return fig
@@ -343,8 +336,7 @@ def current_posteriors(
     colors: Mapping[str, str] | None = None,
     dashes: Mapping[str, str] | None = None,
     x_title: str = "θ (tumor probability)",
-    title: str | None = None,
-    large_fonts: bool = False,
+    look: Look = Look(),
 ) -> go.Figure:
     """Posterior densities of one group's θ under several analyses, with the raw rate y/n marked.
 
@@ -378,9 +370,9 @@ def current_posteriors(
             dash="dot",
             width=2,
             label=f"y/n = {observed_rate:.3f}",
-            large_fonts=large_fonts,
+            look=look,
         )
-    return _density_layout(fig, title=title, x_title=x_title, large_fonts=large_fonts, height=400)
+    return _density_layout(fig, x_title=x_title, look=look, height=400)
 
 
 def spread_ties(values: Sequence[float], *, width: float) -> np.ndarray:
@@ -412,8 +404,7 @@ def intervals_against_observed(
     interval_label: str = "95% posterior interval",
     x_title: str = "observed rate y_j / n_j (ties spread sideways)",
     y_title: str = "posterior θ_j (median and interval)",
-    title: str | None = None,
-    large_fonts: bool = False,
+    look: Look = Look(),
 ) -> go.Figure:
     """Posterior medians and intervals of every group against its observed rate (BDA3 Fig. 5.4).
 
@@ -495,10 +486,9 @@ def intervals_against_observed(
         )
     style.apply_layout(
         fig,
-        title=title,
         x_title=x_title,
         y_title=y_title,
-        large_fonts=large_fonts,
+        look=look,
         height=520,
     )
     return fig

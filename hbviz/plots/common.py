@@ -13,6 +13,7 @@ from hbviz.plots.style import (
     PARTIAL_POOLING,
     POOLING_COLORS,
     REFERENCE,
+    Look,
     apply_layout,
     density_line,
     group_color,
@@ -43,8 +44,7 @@ def interval_plot(
     x_title: str = "estimate",
     name: str | None = None,
     interval_label: str = "95% interval",
-    title: str | None = None,
-    large_fonts: bool = False,
+    look: Look = Look(),
     reference: float | None = None,
     reference_label: str | None = None,
 ) -> go.Figure:
@@ -110,7 +110,7 @@ def interval_plot(
             span=(-0.5, len(groups) - 0.5),
             width=2,
         )
-    apply_layout(fig, title=title, x_title=x_title, large_fonts=large_fonts)
+    apply_layout(fig, x_title=x_title, look=look)
     show_labels = len(groups) <= MANY_GROUPS
     fig.update_yaxes(
         tickvals=list(range(len(groups))) if show_labels else None,
@@ -158,8 +158,7 @@ def shrinkage_plot(
     raw_label: str = "no pooling",
     pooled_label: str = "partial pooling",
     value_title: str = "estimate",
-    title: str | None = None,
-    large_fonts: bool = False,
+    look: Look = Look(),
 ) -> go.Figure:
     """Raw estimates on one line, pooled estimates on another, a segment joining each group's two.
 
@@ -245,7 +244,7 @@ def shrinkage_plot(
                 width=2,
                 webgl=many,
             )
-    apply_layout(fig, title=title, x_title=value_title, large_fonts=large_fonts, height=380)
+    apply_layout(fig, x_title=value_title, look=look, height=380)
     fig.update_yaxes(
         tickvals=[0, 1],
         ticktext=[pooled_label, raw_label],
@@ -266,9 +265,8 @@ def density_plot(
     dashes: Mapping[str, str] | None = None,
     x_title: str = "value",
     y_title: str = "density",
-    title: str | None = None,
     fill: bool = False,
-    large_fonts: bool = False,
+    look: Look = Look(),
 ) -> go.Figure:
     """Density curves, one per named (x, density) pair, drawn as lines."""
     fig = go.Figure()
@@ -285,7 +283,7 @@ def density_plot(
                 fill="tozeroy" if fill else None,
             )
         )
-    apply_layout(fig, title=title, x_title=x_title, y_title=y_title, large_fonts=large_fonts)
+    apply_layout(fig, x_title=x_title, y_title=y_title, look=look)
     fig.update_yaxes(rangemode="tozero")
     return fig
 
@@ -295,9 +293,8 @@ def histogram_overlay(
     *,
     curves: Mapping[str, tuple[Sequence[float], Sequence[float]]] | None = None,
     x_title: str = "value",
-    title: str | None = None,
     bins: int = 60,
-    large_fonts: bool = False,
+    look: Look = Look(),
 ) -> go.Figure:
     """Normalised histograms of draws (e.g. NUTS) with exact density curves over them."""
     fig = go.Figure()
@@ -321,5 +318,5 @@ def histogram_overlay(
         fig.add_trace(density_line(x, density, name=name, color=group_color(k), x_title=x_title))
         k += 1
     fig.update_layout(barmode="overlay")
-    apply_layout(fig, title=title, x_title=x_title, y_title="density", large_fonts=large_fonts)
+    apply_layout(fig, x_title=x_title, y_title="density", look=look)
     return fig

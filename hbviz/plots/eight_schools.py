@@ -23,10 +23,13 @@ from hbviz.plots.style import (
     POOLING_COLORS,
     PROBABILITY_SCALE,
     REFERENCE,
+    Look,
     apply_layout,
+    arrows,
     font_size,
     group_color,
     interval_bars,
+    overlay_layout,
     pale,
     reference_line,
     safe_labels,
@@ -83,8 +86,7 @@ def pooling_forest(
     *,
     pooled_mean: float,
     x_title: str = "effect",
-    title: str | None = None,
-    large_fonts: bool = False,
+    look: Look = Look(),
 ) -> go.Figure:
     """No, complete and partial pooling side by side for each group, with 95% intervals.
 
@@ -97,8 +99,7 @@ def pooling_forest(
         series="series",
         colors=POOLING_COLORS,
         x_title=x_title,
-        title=title,
-        large_fonts=large_fonts,
+        look=look,
     )
     groups = table["group"].nunique()
     return reference_line(
@@ -113,8 +114,7 @@ def tau_posterior_plot(
     chosen_tau: float | None = None,
     x_max: float | None = None,
     x_title: str = "τ, sd of the true effects across schools (points)",
-    title: str | None = None,
-    large_fonts: bool = False,
+    look: Look = Look(),
 ) -> go.Figure:
     """Marginal posterior density p(τ | y) (BDA3 Fig. 5.5), the chosen τ marked."""
     line = _tau_density(
@@ -136,10 +136,9 @@ def tau_posterior_plot(
         reference_line(fig, chosen_tau, color=CHOSEN_TAU_COLOR, dash="dot", width=2)
     apply_layout(
         fig,
-        title=title,
         x_title=x_title,
         y_title="posterior density",
-        large_fonts=large_fonts,
+        look=look,
         height=360,
     )
     fig.update_xaxes(range=[0, x_max if x_max is not None else float(grid[-1])])
@@ -155,8 +154,7 @@ def conditional_plot(
     chosen_tau: float | None = None,
     chosen_values: Sequence[float] | None = None,
     y_title: str,
-    title: str | None = None,
-    large_fonts: bool = False,
+    look: Look = Look(),
 ) -> go.Figure:
     """One curve per group against τ (BDA3 Figs. 5.6–5.7), each labelled at its right end.
 
@@ -186,7 +184,7 @@ def conditional_plot(
     # Labels at the right-hand ends stand in for a legend: eight colours are hard to match.
     # Kept a line of text apart: the plot area is about PLOT_AREA_PX tall, so a label takes
     # 1.3 × its font size in pixels of it, in data units that share of the values' range.
-    line = 1.3 * font_size(large_fonts) / PLOT_AREA_PX
+    line = 1.3 * font_size(look.large_fonts) / PLOT_AREA_PX
     label_y = _spread(values[-1], min_gap=line * float(np.ptp(values) or 1.0))
     annotations = [
         {
@@ -221,10 +219,9 @@ def conditional_plot(
         reference_line(fig, chosen_tau, color=CHOSEN_TAU_COLOR, dash="dot", width=2)
     apply_layout(
         fig,
-        title=title,
         x_title="τ (points)",
         y_title=y_title,
-        large_fonts=large_fonts,
+        look=look,
         height=420,
     )
     fig.update_layout(showlegend=False, margin={"r": 40})
@@ -241,8 +238,7 @@ def conditional_shrinkage_plot(
     tau: float,
     mu_hat: float,
     x_title: str = "effect (points)",
-    title: str | None = None,
-    large_fonts: bool = False,
+    look: Look = Look(),
 ) -> go.Figure:
     """Arrows from each estimate y_j to E(θ_j | τ, y) at one τ, with ± 1 sd(θ_j | τ, y).
 
@@ -290,30 +286,14 @@ def conditional_shrinkage_plot(
             ),
         )
     )
-    arrows = [
-        {
-            "x": end,
-            "y": row,
-            "ax": start,
-            "ay": row,
-            "xref": "x",
-            "yref": "y",
-            "axref": "x",
-            "ayref": "y",
-            "showarrow": True,
-            "arrowhead": 2,
-            "arrowsize": 1.3,
-            "arrowwidth": 2,
-            "arrowcolor": REFERENCE,
-            "standoff": 6,
-            "text": "",
-        }
-        for row, start, end in zip(rows, y, mean, strict=True)
-        if abs(end - start) > 1e-9 and len(labels) <= 50
-    ]
+    # an arrow for each school that moved; past 50 rows the arrows are a blur
+    moved = np.flatnonzero((np.abs(mean - y) > 1e-9) & (len(labels) <= 50))
+    shifts = arrows(
+        y[moved], moved, mean[moved], moved, color=REFERENCE, width=2, head=1.3, standoff=6
+    )
     reference_line(fig, mu_hat, name=f"E(μ | τ, y) = {mu_hat:.1f}", span=(-0.5, len(labels) - 0.5))
-    fig.update_layout(annotations=arrows)
-    apply_layout(fig, title=title, x_title=x_title, large_fonts=large_fonts)
+    fig.update_layout(annotations=shifts)
+    apply_layout(fig, x_title=x_title, look=look)
     fig.update_yaxes(tickvals=rows, ticktext=labels, autorange="reversed", showgrid=False)
     fig.update_layout(height=max(320, min(36 * len(labels) + 160, 900)))
     return fig
@@ -323,8 +303,7 @@ def quantile_forest(
     table: pd.DataFrame,
     *,
     x_title: str = "effect (points)",
-    title: str | None = None,
-    large_fonts: bool = False,
+    look: Look = Look(),
 ) -> go.Figure:
     """Forest plot of a Table 5.3-style table: median, 50% (thick) and 95% (thin) intervals.
 
@@ -369,7 +348,7 @@ def quantile_forest(
             ),
         )
     )
-    apply_layout(fig, title=title, x_title=x_title, large_fonts=large_fonts)
+    apply_layout(fig, x_title=x_title, look=look)
     fig.update_yaxes(tickvals=rows, ticktext=labels, autorange="reversed", showgrid=False)
     fig.update_layout(height=max(320, min(30 * len(labels) + 150, 900)))
     return fig
@@ -379,8 +358,7 @@ def probability_bars(
     names: Sequence[object],
     probabilities: Mapping[str, Sequence[float]],
     *,
-    title: str | None = None,
-    large_fonts: bool = False,
+    look: Look = Look(),
 ) -> go.Figure:
     """Grouped bars: one bar per group for each named probability (e.g. Pr(θ_j ≥ c), Pr(best))."""
     labels = safe_labels(names)
@@ -400,10 +378,9 @@ def probability_bars(
         )
     apply_layout(
         fig,
-        title=title,
         x_title="school",
         y_title="posterior probability",
-        large_fonts=large_fonts,
+        look=look,
         height=360,
     )
     fig.update_layout(barmode="group")
@@ -415,8 +392,7 @@ def pairwise_heatmap(
     matrix,
     names: Sequence[object],
     *,
-    title: str | None = None,
-    large_fonts: bool = False,
+    look: Look = Look(),
 ) -> go.Figure:
     """Heatmap of P[j, k] = Pr(θ_j > θ_k | y): row j beats column k with that probability."""
     labels = safe_labels(names)
@@ -447,7 +423,7 @@ def pairwise_heatmap(
             colorscale=PROBABILITY_SCALE,
             text=text if n <= 15 else None,
             texttemplate="%{text}" if n <= 15 else None,
-            textfont={"size": font_size(large_fonts) - 2},
+            textfont={"size": font_size(look.large_fonts) - 2},
             customdata=hover,
             hovertemplate="%{customdata}<extra></extra>",
             # the title along the bar, right of its ticks: above it, it ran into the top tick
@@ -456,10 +432,9 @@ def pairwise_heatmap(
     )
     apply_layout(
         fig,
-        title=title,
         x_title="school k (column)",
         y_title="school j (row)",
-        large_fonts=large_fonts,
+        look=look,
         height=max(360, min(40 * n + 160, 900)),
     )
     fig.update_yaxes(autorange="reversed")
@@ -474,8 +449,7 @@ def predictive_plot(
     sigma_new: float,
     x_title: str = "effect",
     bins: int = 60,
-    title: str | None = None,
-    large_fonts: bool = False,
+    look: Look = Look(),
 ) -> go.Figure:
     """Posterior predictive of a new group: its true effect θ̃ and its estimate ỹ, shared bins.
 
@@ -502,16 +476,8 @@ def predictive_plot(
                 hovertemplate=f"{name}<br>%{{x:.1f}}<br>density %{{y:.4f}}<extra></extra>",
             )
         )
-    apply_layout(
-        fig,
-        title=title,
-        x_title=x_title,
-        y_title="posterior predictive density",
-        large_fonts=large_fonts,
-        height=380,
-    )
-    fig.update_layout(barmode="overlay", bargap=0)
-    return fig
+    y_title = "posterior predictive density"
+    return overlay_layout(fig, look=look, x_title=x_title, y_title=y_title, height=380)
 
 
 def density_histogram(
@@ -538,8 +504,7 @@ def tau_marginal_comparison(
     x_max: float,
     bins: int = 60,
     exact_label: str = "exact p(τ | y)",
-    title: str | None = None,
-    large_fonts: bool = False,
+    look: Look = Look(),
 ) -> go.Figure:
     """NUTS draws of τ as histograms (one per fit) with the exact p(τ | y) drawn over them."""
     fig = go.Figure()
@@ -562,15 +527,7 @@ def tau_marginal_comparison(
             tau_grid, density, x_max, name=exact_label, color=EXACT, width=2.5, hover="exact<br>"
         )
     )
-    apply_layout(
-        fig,
-        title=title,
-        x_title="τ (points)",
-        y_title="posterior density",
-        large_fonts=large_fonts,
-        height=380,
-    )
-    fig.update_layout(barmode="overlay", bargap=0)
+    overlay_layout(fig, look=look, x_title="τ (points)", y_title="posterior density", height=380)
     fig.update_xaxes(range=[0, x_max])
     return fig
 
@@ -579,17 +536,23 @@ def funnel_plot(
     fits: Mapping[str, tuple[Sequence[float], Sequence[float], Sequence[bool]]],
     *,
     group_label: str,
-    title: str | None = None,
-    large_fonts: bool = False,
+    x_title: str = "θ of school {group} (points)",
+    y_title: str = "τ (points, log scale)",
+    hover: tuple[str, str] = ("θ<sub>{group}</sub>", "τ"),
+    look: Look = Look(),
 ) -> go.Figure:
     """θ_j against τ (log scale) for each fit side by side, divergent transitions highlighted.
 
     ``fits`` maps a name to (theta_j draws, tau draws, diverging flags), each flattened over
     chains. The centered form's divergences gather in the neck of the funnel, at small τ.
+    ``x_title`` (after each fit's name), ``y_title`` and the hover's two names (``hover``) are
+    our text; ``{group}`` in them stands for ``group_label`` (user text, escaped), so the same
+    figure draws any location against its scale (e.g. μ_i against σ_i).
     """
     names = list(fits)
     fig = make_subplots(rows=1, cols=len(names), shared_yaxes=True, horizontal_spacing=0.06)
     label = safe_labels([group_label])[0]
+    x_name, y_name = (name.format(group=label) for name in hover)
     for col, name in enumerate(names, start=1):
         theta, tau, diverging = (np.asarray(a).ravel() for a in fits[name])
         diverging = diverging.astype(bool)
@@ -607,14 +570,14 @@ def funnel_plot(
                     showlegend=col == 1,
                     marker={"color": color, "size": size, "opacity": 0.6 if size == 4 else 0.9},
                     hovertemplate=(
-                        f"{name}<br>θ<sub>{label}</sub> %{{x:.1f}}<br>τ %{{y:.2f}}<extra></extra>"
+                        f"{name}<br>{x_name} %{{x:.1f}}<br>{y_name} %{{y:.2f}}<extra></extra>"
                     ),
                 ),
                 row=1,
                 col=col,
             )
-        fig.update_xaxes(title_text=f"{name}: θ of school {label} (points)", row=1, col=col)
-    apply_layout(fig, title=title, large_fonts=large_fonts, height=420)
+        fig.update_xaxes(title_text=f"{name}: {x_title.format(group=label)}", row=1, col=col)
+    apply_layout(fig, look=look, height=420)
     fig.update_yaxes(type="log", dtick=1)  # a tick per power of ten
-    fig.update_yaxes(title_text="τ (points, log scale)", row=1, col=1)
+    fig.update_yaxes(title_text=y_title, row=1, col=1)
     return fig

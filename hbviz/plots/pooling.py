@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from hbviz.plots.common import interval_plot, row_marks
-from hbviz.plots.style import REFERENCE, reference_line
+from hbviz.plots.style import REFERENCE, Look, reference_line
 
 __all__ = ["pooling_estimates_plot"]
 
@@ -19,8 +19,7 @@ def pooling_estimates_plot(
     table: pd.DataFrame,
     *,
     value_title: str = "value",
-    title: str | None = None,
-    large_fonts: bool = False,
+    look: Look = Look(),
 ) -> go.Figure:
     """Forest plot of :func:`pooling_estimates`: one row per observation, the three levels side by
     side (posterior mean and 90% interval), the observed value as a cross, and a dashed line at the
@@ -36,8 +35,7 @@ def pooling_estimates_plot(
         series="series",
         x_title=value_title,
         interval_label="90% interval",
-        title=title,
-        large_fonts=large_fonts,
+        look=look,
     )
     observed = table.drop_duplicates("observation")
     row_marks(

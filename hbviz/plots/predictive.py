@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 
 from hbviz.plots import style
 from hbviz.plots.common import interval_plot, row_marks
+from hbviz.plots.style import Look
 
 OBSERVED = style.OKABE_ITO["black"]  # the observed value, marked over what was predicted
 
@@ -22,8 +23,7 @@ def predictive_intervals(
     y_label: str,
     observed_label: str = "observed y_j",
     x_title: str = "value",
-    title: str | None = None,
-    large_fonts: bool = False,
+    look: Look = Look(),
 ) -> go.Figure:
     """One row per group: the 95% interval and median of θ_j and of a replicated ỹ_j, with the
     observed y_j marked (a diamond).
@@ -58,8 +58,7 @@ def predictive_intervals(
         colors=colors,
         x_title=x_title,
         interval_label="95% interval",
-        title=title,
-        large_fonts=large_fonts,
+        look=look,
     )
     y = table["y"].to_numpy(float)
     shown = np.isfinite(y)
@@ -81,8 +80,7 @@ def beta_curves_plot(
     fixed: Mapping[str, Sequence[float]] | None = None,
     y_max: float = 10.0,
     x_title: str = "tumour rate θ",
-    title: str | None = None,
-    large_fonts: bool = False,
+    look: Look = Look(),
 ) -> go.Figure:
     """Thin Beta(α_k, β_k) densities, one per draw of (α, β), and bold ones for fixed priors.
 
@@ -119,9 +117,7 @@ def beta_curves_plot(
                 width=3.5,
             )
         )
-    style.apply_layout(
-        fig, title=title, x_title=x_title, y_title="density", large_fonts=large_fonts, height=360
-    )
+    style.apply_layout(fig, x_title=x_title, y_title="density", look=look, height=360)
     fig.update_yaxes(range=[0, y_max])
     fig.update_xaxes(range=[0, 1])
     return fig
@@ -135,8 +131,7 @@ def rates_histogram(
     x_title: str = "tumour rate θ",
     bins: int = 50,
     y_max: float | None = None,
-    title: str | None = None,
-    large_fonts: bool = False,
+    look: Look = Look(),
 ) -> go.Figure:
     """Histograms (densities on [0, 1]) of the rates each prior implies, with the observed rates
     marked as ticks under the axis. ``y_max`` cuts the density axis, so that a prior piling its
@@ -167,10 +162,7 @@ def rates_histogram(
             hovertemplate="observed rate %{x:.3f}<extra></extra>",
         )
     )
-    style.apply_layout(
-        fig, title=title, x_title=x_title, y_title="density", large_fonts=large_fonts, height=360
-    )
-    fig.update_layout(barmode="overlay", bargap=0)
+    style.overlay_layout(fig, look=look, x_title=x_title, y_title="density", height=360)
     fig.update_xaxes(range=[-0.01, 1.01])
     if y_max is not None:
         fig.update_yaxes(range=[2 * tick, y_max])
@@ -183,8 +175,7 @@ def predictive_pmf_plot(
     observed_rate: float,
     observed_label: str,
     x_title: str = "rate ỹ / ñ in the new experiment",
-    title: str | None = None,
-    large_fonts: bool = False,
+    look: Look = Look(),
 ) -> go.Figure:
     """Predictive distributions of counts ỹ = 0…ñ, on the rate scale ỹ/ñ so that experiments of
     different sizes ñ share an axis: bars of height Pr(ỹ = k)·ñ (a density: each trace's bars
@@ -212,13 +203,5 @@ def predictive_pmf_plot(
     style.reference_line(
         fig, observed_rate, name=f"{observed_label} {observed_rate:.3f}", color=OBSERVED, width=2
     )
-    style.apply_layout(
-        fig,
-        title=title,
-        x_title=x_title,
-        y_title="predictive density (Pr(ỹ = k) × ñ)",
-        large_fonts=large_fonts,
-        height=360,
-    )
-    fig.update_layout(barmode="overlay", bargap=0)
-    return fig
+    y_title = "predictive density (Pr(ỹ = k) × ñ)"
+    return style.overlay_layout(fig, look=look, x_title=x_title, y_title=y_title, height=360)

@@ -23,7 +23,9 @@ from hbviz.plots.style import (
     POOLING_COLORS,
     POPULATION,
     REFERENCE,
+    Look,
     apply_layout,
+    arrows,
     interval_bars,
     pale,
     safe_labels,
@@ -40,6 +42,26 @@ def _jitter(x: np.ndarray, scale: float) -> np.ndarray:
     return x + scale * (np.sin(np.arange(x.size) * 12.9898) * 0.5)
 
 
+def _is_binary(points: pd.DataFrame) -> bool:
+    return set(np.unique(points["x"].to_numpy(float))) <= {0.0, 1.0}
+
+
+def _observations(
+    points: pd.DataFrame, *, binary: bool, color: str, size: int, webgl: bool = False, **trace
+):
+    """The observations (columns x, y) as markers named "observations", a binary x's 0s and 1s
+    spread sideways; ``webgl`` for all of a data set's observations at once."""
+    x = points["x"].to_numpy(float)
+    return (go.Scattergl if webgl else go.Scatter)(
+        x=_jitter(x, 0.08) if binary else x,
+        y=points["y"],
+        mode="markers",
+        marker={"color": color, "size": size},
+        name="observations",
+        **trace,
+    )
+
+
 def group_lines(
     points: pd.DataFrame,
     lines: pd.DataFrame,
@@ -48,7 +70,7 @@ def group_lines(
     x_title: str = "x",
     y_title: str = "y",
     sizes: dict[str, int] | None = None,
-    large_fonts: bool = False,
+    look: Look = Look(),
 ) -> go.Figure:
     """One panel per chosen group: its observations and the complete, no and partial pooling
     lines (the first figure of Gelman & Hill §12.3).
@@ -84,26 +106,20 @@ def group_lines(
         vertical_spacing=0.12 if rows > 1 else 0.05,
         horizontal_spacing=0.03,
     )
-    x_all = points["x"].to_numpy(float)
-    binary = set(np.unique(x_all)) <= {0.0, 1.0}
+    binary = _is_binary(points)
+    hover = f"{x_title} %{{x:.3g}}<br>{y_title} %{{y:.3g}}<extra></extra>"
     for k, g in enumerate(groups):
         row, col = k // COLUMNS + 1, k % COLUMNS + 1
-        mine = points[points["group"] == g]
-        x = mine["x"].to_numpy(float)
-        fig.add_trace(
-            go.Scatter(
-                x=_jitter(x, 0.08) if binary else x,
-                y=mine["y"],
-                mode="markers",
-                marker={"color": pale(DATA, 0.6), "size": 7},
-                name="observations",
-                legendgroup="observations",
-                showlegend=k == 0,
-                hovertemplate=f"{x_title} %{{x:.3g}}<br>{y_title} %{{y:.3g}}<extra></extra>",
-            ),
-            row=row,
-            col=col,
+        mine = _observations(
+            points[points["group"] == g],
+            binary=binary,
+            color=pale(DATA, 0.6),
+            size=7,
+            legendgroup="observations",
+            showlegend=k == 0,
+            hovertemplate=hover,
         )
+        fig.add_trace(mine, row=row, col=col)
         for series in SERIES:
             line = lines[(lines["group"] == g) & (lines["series"] == series)]
             if line.empty:
@@ -126,7 +142,7 @@ def group_lines(
                 row=row,
                 col=col,
             )
-    apply_layout(fig, large_fonts=large_fonts, height=260 * rows + 110)
+    apply_layout(fig, look=look, height=260 * rows + 110)
     # the legend above the panel titles, not on them
     fig.update_layout(legend={"y": 1 + 60 / (260 * rows)}, margin={"t": 90})
     fig.update_xaxes(title_text=None)
@@ -143,7 +159,7 @@ def estimates_by_size(
     population: float | None = None,
     population_label: str = "population mean",
     value_title: str = "intercept",
-    large_fonts: bool = False,
+    look: Look = Look(),
 ) -> go.Figure:
     """Each group's estimate and 95% interval against its size (log axis), under no and partial
     pooling: the small groups' no-pooling estimates scatter widely and are pulled in most
@@ -194,7 +210,7 @@ def estimates_by_size(
         fig,
         x_title="observations in the group (log scale)",
         y_title=value_title,
-        large_fonts=large_fonts,
+        look=look,
         height=400,
     )
     _size_axis(fig)
@@ -212,7 +228,7 @@ def population_line(
     x_title: str = "x",
     y_title: str = "y",
     interval_label: str = "95% interval",
-    large_fonts: bool = False,
+    look: Look = Look(),
 ) -> go.Figure:
     """The population line μ_a + μ_b x with its posterior band over all observations.
 
@@ -223,17 +239,10 @@ def population_line(
     points : DataFrame with columns x, y
         The observations, drawn faintly behind.
     """
-    fig = go.Figure()
-    x = points["x"].to_numpy(float)
-    binary = set(np.unique(x)) <= {0.0, 1.0}
-    fig.add_trace(
-        go.Scattergl(
-            x=_jitter(x, 0.08) if binary else x,
-            y=points["y"],
-            mode="markers",
-            marker={"color": pale(REFERENCE, 0.3), "size": 4},
-            name="observations",
-            hoverinfo="skip",
+    binary = _is_binary(points)
+    fig = go.Figure(
+        _observations(
+            points, binary=binary, color=pale(REFERENCE, 0.3), size=4, webgl=True, hoverinfo="skip"
         )
     )
     fig.add_trace(
@@ -257,7 +266,7 @@ def population_line(
             hovertemplate=f"{x_title} %{{x:.3g}}<br>{y_title} %{{y:.3g}}<extra></extra>",
         )
     )
-    apply_layout(fig, x_title=x_title, y_title=y_title, large_fonts=large_fonts, height=380)
+    apply_layout(fig, x_title=x_title, y_title=y_title, look=look, height=380)
     if binary:
         fig.update_xaxes(tickvals=[0, 1])
     return fig
@@ -269,7 +278,7 @@ def shrinkage_arrows(
     varying_slopes: bool = False,
     x_title: str = "intercept",
     y_title: str = "slope",
-    large_fonts: bool = False,
+    look: Look = Look(),
 ) -> go.Figure:
     """Arrows from each group's no-pooling estimate to its partial-pooling one.
 
@@ -292,48 +301,25 @@ def shrinkage_arrows(
         titles = ("observations in the group (log scale)", x_title)
     fig = go.Figure()
     names = np.array(safe_labels(table["group"]), dtype=object)
-    fig.add_trace(
-        go.Scatter(
-            x=x0,
-            y=y0,
-            mode="markers",
-            marker={"color": NO_POOLING, "size": 6, "symbol": "circle-open"},
-            name="no pooling",
-            customdata=names,
-            hovertemplate="<b>%{customdata}</b><extra>no pooling</extra>",
+    for x, y, series, marker in (
+        (x0, y0, "no pooling", {"color": NO_POOLING, "size": 6, "symbol": "circle-open"}),
+        (x1, y1, "partial pooling", {"color": PARTIAL_POOLING, "size": 7}),
+    ):
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=y,
+                mode="markers",
+                marker=marker,
+                name=series,
+                customdata=names,
+                hovertemplate=f"<b>%{{customdata}}</b><extra>{series}</extra>",
+            )
         )
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=x1,
-            y=y1,
-            mode="markers",
-            marker={"color": PARTIAL_POOLING, "size": 7},
-            name="partial pooling",
-            customdata=names,
-            hovertemplate="<b>%{customdata}</b><extra>partial pooling</extra>",
-        )
-    )
     # annotations on a log axis take log10 coordinates
     ax0, ax1 = (x0, x1) if varying_slopes else (np.log10(x0), np.log10(x1))
-    for a, b, c, d in zip(ax0, y0, ax1, y1, strict=True):
-        fig.add_annotation(
-            x=c,
-            y=d,
-            ax=a,
-            ay=b,
-            xref="x",
-            yref="y",
-            axref="x",
-            ayref="y",
-            showarrow=True,
-            arrowhead=2,
-            arrowsize=1,
-            arrowwidth=1,
-            arrowcolor=pale(REFERENCE, 0.7),
-            text="",
-        )
-    apply_layout(fig, x_title=titles[0], y_title=titles[1], large_fonts=large_fonts, height=420)
+    fig.update_layout(annotations=arrows(ax0, y0, ax1, y1, color=pale(REFERENCE, 0.7)))
+    apply_layout(fig, x_title=titles[0], y_title=titles[1], look=look, height=420)
     if not varying_slopes:
         _size_axis(fig)
     return fig

@@ -12,6 +12,7 @@ from hbviz.plots.style import (
     EXACT,
     HIGHLIGHT,
     POOLING_COLORS,
+    Look,
     apply_layout,
     reference_line,
 )
@@ -23,8 +24,7 @@ def example_forest(
     complete_pooling: float,
     x_title: str,
     truth_label: str = "true θ_j",
-    title: str | None = None,
-    large_fonts: bool = False,
+    look: Look = Look(),
 ) -> go.Figure:
     """No, complete and partial pooling per group with 95 % intervals, and the true θ_j.
 
@@ -38,8 +38,7 @@ def example_forest(
         table,
         series="series",
         x_title=x_title,
-        title=title,
-        large_fonts=large_fonts,
+        look=look,
         reference=complete_pooling,
         reference_label=f"pooled estimate {complete_pooling:.3g}",
     )
@@ -59,8 +58,7 @@ def risk_curve_plot(
     tau: float,
     x_title: str,
     y_title: str,
-    title: str | None = None,
-    large_fonts: bool = False,
+    look: Look = Look(),
 ) -> go.Figure:
     """RMSE of each level of pooling (a column of ``curve``) against the true τ (its index),
     with the chosen ``tau`` marked."""
@@ -84,6 +82,6 @@ def risk_curve_plot(
     reference_line(
         fig, tau, name=f"this τ = {tau:.3g}", span=(0.0, top * 1.05), color=HIGHLIGHT, width=2
     )
-    apply_layout(fig, title=title, x_title=x_title, y_title=y_title, large_fonts=large_fonts)
+    apply_layout(fig, x_title=x_title, y_title=y_title, look=look)
     fig.update_yaxes(rangemode="tozero")
     return fig

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import html
 from collections.abc import Iterable
+from typing import NamedTuple
 
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -87,6 +88,17 @@ def font_size(large: bool) -> int:
     return LARGE_FONT if large else BASE_FONT
 
 
+class Look(NamedTuple):
+    """How a figure is presented, apart from what it shows: every builder takes one (``look=``).
+
+    The page decides it, not the data: ``large_fonts`` follows presenter mode (``_ui.plot`` sets
+    it), and a notebook may add a ``title`` (the pages name their figures in Streamlit headings).
+    """
+
+    title: str | None = None
+    large_fonts: bool = False  # readable from the back of a lecture hall (:data:`LARGE_FONT`)
+
+
 # Plotly's "plotly_white" template as JSON, validated once when this module is imported. Setting
 # ``template="plotly_white"`` by name deep-copies and re-validates the whole template (about 7 kB
 # of layout and per-trace-type defaults) on every figure: that was most of a conjugate page's
@@ -115,21 +127,21 @@ def set_template(fig: go.Figure) -> go.Figure:
 def apply_layout(
     fig: go.Figure,
     *,
-    title: str | None = None,
+    look: Look = Look(),
     x_title: str | None = None,
     y_title: str | None = None,
-    large_fonts: bool = False,
     height: int | None = None,
     legend_title: str | None = None,
 ) -> go.Figure:
-    """Set the shared layout: white background, axis titles, legend above the plot."""
-    size = font_size(large_fonts)
+    """Set the shared layout: white background, axis titles, legend above the plot, and the
+    ``look`` (title, font size)."""
+    size = font_size(look.large_fonts)
     set_template(fig)
     fig.update_layout(
-        title={"text": title} if title else None,
+        title={"text": look.title} if look.title else None,
         font={"size": size},
         colorway=SEQUENCE,
-        margin={"l": 10, "r": 10, "t": 60 if title else 30, "b": 10},
+        margin={"l": 10, "r": 10, "t": 60 if look.title else 30, "b": 10},
         legend={
             "orientation": "h",
             "yanchor": "bottom",
@@ -147,6 +159,16 @@ def apply_layout(
     if y_title is not None:
         fig.update_yaxes(title_text=y_title, automargin=True)
     return fig
+
+
+def overlay_layout(
+    fig: go.Figure, *, look: Look, x_title: str, y_title: str, height: int
+) -> go.Figure:
+    """:func:`apply_layout` for densities drawn as translucent bars over each other (histograms of
+    draws, a pmf): the bars of different traces overlap instead of standing side by side, and
+    touch, as the bins of one density do."""
+    apply_layout(fig, look=look, x_title=x_title, y_title=y_title, height=height)
+    return fig.update_layout(barmode="overlay", bargap=0)
 
 
 def safe_labels(names: Iterable[object]) -> list[str]:
@@ -196,6 +218,43 @@ def density_line(
     )
 
 
+def arrows(
+    x_from,
+    y_from,
+    x_to,
+    y_to,
+    *,
+    color: str,
+    width: float = 1,
+    head: float = 1,
+    standoff: float = 0,
+) -> list[dict]:
+    """One arrow per point, from (``x_from``, ``y_from``) to (``x_to``, ``y_to``) in data
+    coordinates, as layout annotations for ``fig.update_layout(annotations=...)`` (on a log axis,
+    give log10 coordinates): how a shrinkage figure shows each estimate moving. ``head`` scales
+    the arrowhead, ``standoff`` (pixels) stops the arrow short of the marker it points at."""
+    return [
+        {
+            "x": x1,
+            "y": y1,
+            "ax": x0,
+            "ay": y0,
+            "xref": "x",
+            "yref": "y",
+            "axref": "x",
+            "ayref": "y",
+            "showarrow": True,
+            "arrowhead": 2,
+            "arrowsize": head,
+            "arrowwidth": width,
+            "arrowcolor": color,
+            "standoff": standoff,
+            "text": "",
+        }
+        for x0, y0, x1, y1 in zip(x_from, y_from, x_to, y_to, strict=True)
+    ]
+
+
 def reference_line(
     fig: go.Figure,
     value: float,
@@ -207,7 +266,7 @@ def reference_line(
     color: str = REFERENCE,
     width: float = 1.5,
     label: str | None = None,
-    large_fonts: bool = False,
+    look: Look = Look(),
     webgl: bool = False,
 ) -> go.Figure:
     """A vertical (``axis="x"``: at x = ``value``) or horizontal (``axis="y"``) reference line.
@@ -251,6 +310,6 @@ def reference_line(
             xanchor="left",
             yanchor="top",
             showarrow=False,
-            font={"size": font_size(large_fonts)},
+            font={"size": font_size(look.large_fonts)},
         )
     return fig

@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 
 from hbviz.plots import beta_binomial, eight_schools
 from hbviz.plots.common import interval_plot
-from hbviz.plots.style import PARTIAL_POOLING, apply_layout, safe_labels
+from hbviz.plots.style import PARTIAL_POOLING, Look, apply_layout, safe_labels
 
 # A forest plot past this many rows stops being read row by row; the page shows this many, in
 # the order the user chose, and leaves the rest to the table and the download.
@@ -18,7 +18,7 @@ TOP_BARS = 15
 
 
 def tau_posterior(
-    tau_grid, density, *, value_title: str, x_max: float | None = None, large_fonts: bool = False
+    tau_grid, density, *, value_title: str, x_max: float | None = None, look: Look = Look()
 ) -> go.Figure:
     """p(τ | y) (BDA3 Fig. 5.5) with the x axis named in the data's units."""
     return eight_schools.tau_posterior_plot(
@@ -26,13 +26,11 @@ def tau_posterior(
         density,
         x_max=x_max,
         x_title=f"τ, sd of the true group values ({value_title})",
-        large_fonts=large_fonts,
+        look=look,
     )
 
 
-def hyperparameter_posterior(
-    posterior, *, value_title: str, large_fonts: bool = False
-) -> go.Figure:
+def hyperparameter_posterior(posterior, *, value_title: str, look: Look = Look()) -> go.Figure:
     """The population's posterior: p(log(α/β), log(α+β) | y) with draws (BDA3 Fig. 5.3) for a
     ``BetaBinomialPosterior``, p(τ | y) (Fig. 5.5) for a ``NormalPosterior``."""
     if hasattr(posterior, "tau_grid"):
@@ -42,7 +40,7 @@ def hyperparameter_posterior(
             posterior.tau_density,
             value_title=value_title,
             x_max=x_max,
-            large_fonts=large_fonts,
+            look=look,
         )
     return beta_binomial.hyperparameter_contour(
         posterior.logit_mean,
@@ -50,7 +48,7 @@ def hyperparameter_posterior(
         posterior.density,
         draws_log_ratio=posterior.draws_logit_mean[:1000],
         draws_log_total=posterior.draws_log_size[:1000],
-        large_fonts=large_fonts,
+        look=look,
     )
 
 
@@ -61,7 +59,7 @@ def posterior_forest(
     rows: int = FOREST_ROWS,
     reference: float | None = None,
     reference_label: str = "population mean",
-    large_fonts: bool = False,
+    look: Look = Look(),
 ) -> go.Figure:
     """Posterior median and 95% interval of the first ``rows`` groups of ``table`` (in its order).
 
@@ -89,11 +87,11 @@ def posterior_forest(
         interval_label="95% posterior interval",
         reference=reference,
         reference_label=None if reference is None else reference_label,
-        large_fonts=large_fonts,
+        look=look,
     )
 
 
-def best_bars(names, p_best, *, top: int = TOP_BARS, large_fonts: bool = False) -> go.Figure:
+def best_bars(names, p_best, *, top: int = TOP_BARS, look: Look = Look()) -> go.Figure:
     """Pr(group is best | y) for the ``top`` most likely groups, largest first."""
     p = np.asarray(p_best, dtype=float)
     labels = np.asarray(safe_labels(names), dtype=object)
@@ -113,7 +111,7 @@ def best_bars(names, p_best, *, top: int = TOP_BARS, large_fonts: bool = False) 
     apply_layout(
         fig,
         x_title="Pr(group has the largest true value | y)",
-        large_fonts=large_fonts,
+        look=look,
         height=max(300, 26 * len(order) + 120),
     )
     fig.update_yaxes(autorange="reversed", type="category")
