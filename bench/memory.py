@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import gc
 import json
 import os
@@ -64,7 +65,7 @@ def jax_staging_entries() -> int:
 
 
 def measure_programs(count: int) -> None:
-    """Compile ``count`` levels-of-pooling programs (each a new draw count), first into an
+    """Compile ``count`` levels-of-pooling programs (each a new warm-up length), first into an
     unbounded cache, then into one bounded to 2: RSS after each, and JAX's cache entries."""
     import jax
 
@@ -74,8 +75,8 @@ def measure_programs(count: int) -> None:
     values = demo["value"].to_numpy(float)
     group = demo["group"].astype("category").cat.codes.to_numpy()
 
-    def fit(draws: int) -> None:
-        nuts.fit_pooling(values, group, num_chains=2, num_warmup=draws, num_samples=draws)
+    def fit(warmup: int) -> None:  # a new warm-up length is a new program
+        nuts.fit_pooling(values, group, num_chains=2, num_warmup=warmup, num_samples=20)
 
     fit(8)  # imports, first traces, XLA's own start-up allocations
     for label, capacity, first in (("unbounded", 10_000, 10), ("bounded to 2", 2, 10 + count)):
@@ -169,8 +170,8 @@ def reset_peak() -> None:
 
 
 def measure_stages() -> None:
-    """Growth and transient peak of each stage of one program: the Eight schools NUTS run
-    (2 chains × 1000, non-centered), compiled for real into an empty persistent cache, then,
+    """Growth and transient peak of each stage of one program: the Eight schools NUTS program
+    (non-centered, 1000 warm-up steps; it serves every chains and draws setting), compiled for real into an empty persistent cache, then,
     dropped, loaded back from that cache."""
     import tempfile
 
@@ -186,11 +187,12 @@ def measure_stages() -> None:
     static = {
         "model_name": "estimates_partial_pooling_noncentered",
         "options": (("tau_prior", "half_cauchy"),),
-        "num_chains": 2,
         "num_warmup": 1000,
-        "num_samples": 1000,
     }
-    args = (jax.random.PRNGKey(0), (sigma, np.float64(0), np.float64(5), np.float64(5), y))
+    model_args = (sigma, np.float64(0), np.float64(5), np.float64(5), y)
+    leaves, tree = jax.tree.flatten(model_args)
+    types = tuple((np.shape(x), np.result_type(x)) for x in leaves)
+    args = nuts._example_args(static, types, tree)
 
     def stage(name: str, call):
         gc.collect()
@@ -209,7 +211,7 @@ def measure_stages() -> None:
 
     for source in ("real compile (empty persistent cache)", "load from the persistent cache"):
         start = stage(f"{source}: start", rss_mb)
-        jitted = _concurrency._fresh_jit(nuts._run, static)
+        jitted = jax.jit(functools.partial(nuts._advance_chain.__wrapped__, **static))
         traced = stage(f"{source}: trace", lambda f=jitted: f.trace(*args))
         lowered = stage(f"{source}: lower", traced.lower)
         program = stage(f"{source}: compile", lowered.compile)
@@ -224,13 +226,15 @@ def measure_stages() -> None:
 
 LEVELS_CHAINS = (1, 2, 3, 4)
 LEVELS_DRAWS = (50, 100, 250, 500, 1000, 2000)
+LEVELS_WARMUP = (100, 250, 1000, 2000)  # besides the lecture's 500; each compiles 3 programs
 SCHOOLS_NUTS_DRAWS = (50, 100, 250, 500, 1000, 2000)
 YOUR_DATA_NUTS_DRAWS = (50, 100, 250, 500, 1000)
 OTHER_PAGES = ("", "drug_trial", "free_throws", "eight_schools", "your_data")
 
 
 def session_urls(base: str) -> list[str]:
-    """Every page, then every chains × draws combination of the NUTS controls, by URL (each
+    """Every page, then every chains × draws combination of the NUTS controls and every warm-up
+    length of Levels of pooling, by URL (each
     control is bound to a query parameter, so a URL sets it exactly as the widget would)."""
     urls = [f"{base}/{page}" for page in OTHER_PAGES]
     urls += [
@@ -238,6 +242,7 @@ def session_urls(base: str) -> list[str]:
         for c in LEVELS_CHAINS
         for d in LEVELS_DRAWS
     ]
+    urls += [f"{base}/levels_of_pooling?warmup={w}&draws=100" for w in LEVELS_WARMUP]
     urls += [f"{base}/eight_schools?nuts=true&nuts_draws={d}" for d in SCHOOLS_NUTS_DRAWS]
     urls += [f"{base}/your_data?nuts=true&nuts_draws={d}" for d in YOUR_DATA_NUTS_DRAWS]
     return urls
@@ -252,6 +257,7 @@ def short_session_urls(base: str) -> list[str]:
         f"{base}/levels_of_pooling?chains={c}&draws={d}"
         for c, d in zip(chains, LEVELS_DRAWS, strict=False)
     ]
+    urls.append(f"{base}/levels_of_pooling?warmup={LEVELS_WARMUP[0]}&draws=100")
     urls += [f"{base}/eight_schools?nuts=true&nuts_draws={d}" for d in (50, 2000)]
     urls += [f"{base}/your_data?nuts=true&nuts_draws={d}" for d in (50, 1000)]
     return urls

@@ -110,9 +110,7 @@ def bench_simulation(cfg: Config) -> Section:
     counts = Stats(
         time_calls(
             lambda i: simulation.pooling_risk_counts(
-                groups=GROUPS,
-                sizes=simulation.group_sizes(GROUPS, 10, 40),
-                base_rate=0.15,
+                simulation.CountsTruth(GROUPS, simulation.group_sizes(GROUPS, 10, 40), 0.15),
                 tau=0.5 + 0.05 * i,
                 replications=REPLICATIONS,
                 seed=i,

@@ -6,7 +6,7 @@ so two threads tracing a model at once push and pop each other's handlers ("all 
 unique names", ``assert _PYRO_STACK[-1] is self``). Running a compiled program touches no Python
 state, so only tracing and compiling need to take turns:
 
-- :class:`ProgramCache` traces and compiles (``jitted.lower(...).compile()``) under one
+- :class:`ProgramCache` traces and compiles (a ``build`` function of the caller's) under one
   process-wide lock, :data:`TRACING_LOCK`, and keeps the executables in its own bounded
   least-recently-used table. Programs can be marked as kept (the lecture's sizes, compiled by the
   warm-up), which are never evicted. Calls of the executables run outside the lock, side by side.
@@ -23,8 +23,6 @@ import functools
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-
-import jax
 
 # One lock for every trace of a NumPyro model in the process (re-entrant, so that a traced
 # function may itself ask for a program without deadlocking its own thread).
@@ -54,25 +52,8 @@ def _release_freed_memory() -> None:
         libc.malloc_trim(0)
 
 
-def _fresh_jit(jitted, static: dict):
-    """A new jitted function of the dynamic arguments, for one compile.
-
-    JAX memoizes tracing and lowering in caches keyed (weakly) by the Python function. Through
-    the module-level jitted function those entries (jaxprs of every size ever compiled) live as
-    long as the module: with programs compiled that way, a cache bounded to 2 programs still grew
-    about 40 MB per new size (``python bench/memory.py programs``). A function object made for
-    this compile takes its entries with it when its program is evicted.
-    """
-    function = jitted.__wrapped__
-
-    def program(*args):
-        return function(*args, **static)
-
-    return jax.jit(program)
-
-
 class ProgramCache:
-    """Executables of jitted functions, keyed by function, static arguments and input types.
+    """Compiled programs, keyed by what tells them apart (function, static arguments, input types).
 
     Parameters
     ----------
@@ -122,15 +103,21 @@ class ProgramCache:
             self.evictions += len(evicted)
         del evicted  # the last references: XLA frees the executables here
 
-    def get(self, jitted, args: tuple, static: dict, *, keep: bool = False, status: Status = None):
-        """The executable of ``jitted(*args, **static)``, compiled on first request.
+    def get(
+        self,
+        key: Hashable,
+        build: Callable[[], object],
+        *,
+        keep: bool = False,
+        status: Status = None,
+    ):
+        """The program stored under ``key``, built by ``build()`` on first request.
 
-        The executable takes the dynamic arguments only: ``program(*args)``. ``status`` is called
+        ``build`` traces and compiles (e.g. ``jax.jit(f).lower(*args).compile()``); it runs under
+        :data:`TRACING_LOCK`, once per key however many threads ask at once. ``status`` is called
         (in the caller's thread) with :data:`WAITING_FOR_COMPILE` when another thread holds the
-        tracing lock, and with :data:`COMPILING` before this call compiles.
+        lock, and with :data:`COMPILING` before this call builds.
         """
-        leaves, tree = jax.tree.flatten(args)
-        key = (jitted, tuple(sorted(static.items())), tree, tuple(map(jax.typeof, leaves)))
         program = self._lookup(key, keep)
         if program is not None:
             return program
@@ -139,12 +126,12 @@ class ProgramCache:
                 status(WAITING_FOR_COMPILE)
             TRACING_LOCK.acquire()
         try:
-            program = self._lookup(key, keep)  # compiled by the thread we waited for?
+            program = self._lookup(key, keep)  # built by the thread we waited for?
             if program is not None:
                 return program
             if status is not None:
                 status(COMPILING)
-            program = _fresh_jit(jitted, static).lower(*args).compile()
+            program = build()
             self.compiles += 1
         finally:
             TRACING_LOCK.release()

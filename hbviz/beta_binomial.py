@@ -18,12 +18,15 @@ fixed Beta prior.
 Everything is computed in log space: Σ_j log B(α + y_j, β + n_j − y_j) − log B(α, β) is a sum of
 log rising factorials, evaluated as Σ_k c_k log(x + k) for small counts and by a cancellation-free
 Stirling difference for large ones, so counts of 0, n_j = 1 and n_j = 10^6 all stay finite.
-The functions are jitted once, at module level; new data reuse the compiled programs (the Beta
-sampler's for any size, the grid's for counts of a similar range).
+The grid and the (α, β) draws are jitted once, at module level; new data reuse the compiled
+programs for counts of a similar range. The θ_j draws, J × draws Beta variates and nearly all of a
+large call's time, are NumPy's ``Generator.beta``, run in chunks of groups on threads.
 """
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
 import jax
@@ -398,15 +401,32 @@ _log_density_jit = jax.jit(_log_density)
 # Beta draws
 #
 # NumPy's Generator.beta, seeded by the JAX key of the step. Measured inside this sampler's real
-# use (bench/beta_sampler.py: the rats' 71 groups × 4000 draws, 10,000 groups × 1000 draws, the
+# use (bench/beta_sampler.py: the rats' 71 groups × 4000 draws, 100,000 groups × 1000 draws, the
 # same (α, β) draws, interleaved in one process) it took half the time of the compiled Cheng
 # (1978) BB sampler with its own counter-based RNG that this module used to carry (190 lines),
 # and 1/40 to 1/100 of jax.random.beta's, a while-loop of gamma draws per element on the CPU.
+#
+# θ is J × draws Beta variates (10^8 for 100,000 groups × 1000 draws, 99% of the call's time), so
+# they are drawn in chunks of _CHUNK_GROUPS groups, each chunk from a generator of its own, on
+# threads (Generator.beta releases the GIL), and in blocks of _BLOCK_SIZE, so that the shapes
+# α_s + y_j and β_s + n_j − y_j are formed in cache instead of as two J × draws arrays. A chunk's
+# generator depends on the seed and the chunk's index only, so the draws do not depend on the
+# number of threads. The bit generator is SFC64: Generator.beta on it took 11–13% less CPU time
+# than on NumPy's default PCG64 (37 vs 41 ns a variate, 40 vs 46 under load); both pass
+# PractRand and TestU01's BigCrush (NumPy's documentation of its bit generators).
+
+_CHUNK_GROUPS = 1024
+_BLOCK_SIZE = 1 << 16
+_WORKERS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+_POOL = ThreadPoolExecutor(max_workers=_WORKERS or 1, thread_name_prefix="hbviz-beta")
 
 
-def _rng(key) -> np.random.Generator:
-    """A NumPy generator seeded by a JAX key's words: the draws stay a function of the seed."""
-    return np.random.default_rng(np.asarray(jax.random.key_data(key)).ravel().tolist())
+def _rng(key, chunk: int = 0) -> np.random.Generator:
+    """A NumPy generator seeded by a JAX key's words and a chunk's index: a function of the seed."""
+    seed = np.random.SeedSequence(
+        np.asarray(jax.random.key_data(key)).ravel().tolist(), spawn_key=(chunk,)
+    )
+    return np.random.Generator(np.random.SFC64(seed))
 
 
 def _beta_draws(key, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -414,12 +434,31 @@ def _beta_draws(key, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return _rng(key).beta(a, b)
 
 
+def _beta_rows(rng, a_group, a_draw, b_group, b_draw, out) -> None:
+    """out[j, s] ~ Beta(a_group[j] + a_draw[s], b_group[j] + b_draw[s]), row blocks in order."""
+    rows = max(1, _BLOCK_SIZE // out.shape[1])
+    for lo in range(0, out.shape[0], rows):
+        group = slice(lo, lo + rows)
+        out[group] = rng.beta(a_group[group, None] + a_draw, b_group[group, None] + b_draw)
+
+
 def _theta_given_hyper(key, alpha, beta, successes, failures) -> np.ndarray:
     """θ_j | α, β, y ~ Beta(α + y_j, β + n_j − y_j) for draws of (α, β); shape (draws, J)."""
-    a = successes[:, None] + alpha[None, :]
-    b = failures[:, None] + beta[None, :]
-    # drawn group by group, so each group's draws are contiguous in a Fortran-ordered result
-    return _beta_draws(key, a, b).T
+    groups = len(successes)
+    # group by group, so each group's draws are contiguous in a Fortran-ordered result
+    theta = np.empty((groups, len(alpha)))
+
+    def chunk(index: int) -> None:
+        part = slice(index * _CHUNK_GROUPS, (index + 1) * _CHUNK_GROUPS)
+        rng = _rng(key, index)
+        _beta_rows(rng, successes[part], alpha, failures[part], beta, theta[part])
+
+    chunks = range(-(-groups // _CHUNK_GROUPS))
+    if len(chunks) == 1:
+        chunk(0)
+    else:
+        list(_POOL.map(chunk, chunks))  # list(): re-raises a chunk's exception here
+    return theta.T
 
 
 def _binomial(key, trials, theta):

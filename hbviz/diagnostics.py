@@ -9,6 +9,11 @@ reads 1.009 there); rank-normalizing and folding catch both.
 
 The thresholds are the paper's: R̂ ≤ 1.01 and, with four chains, bulk and tail ESS ≥ 400; any
 divergent transition is reported, and more than 1 % of the draws fails the check.
+
+Split R̂ is defined for a single chain too: its first half is compared with its second, which
+catches a chain still drifting. ArviZ (``arviz-stats`` 0.8) returns NaN below two chains, so for
+one chain the same computation (split, rank-normalize, classic R̂ of the bulk and of the folded
+draws) is done here; on two or more chains it reproduces ArviZ's numbers (tests/test_diagnostics.py).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import NamedTuple
 
 import numpy as np
 from arviz_stats.base import array_stats
+from scipy import special, stats
 
 __all__ = [
     "DIVERGENCE_FRACTION_MAX",
@@ -47,8 +53,39 @@ def _chains_first(draws) -> np.ndarray:
     return draws
 
 
+def _z_scale(x: np.ndarray) -> np.ndarray:
+    """Normal scores of the ranks over all chains together (Blom's offset 3/8, as ArviZ)."""
+    rank = stats.rankdata(x, method="average", axis=None).reshape(x.shape)
+    return special.ndtri((rank - 3 / 8) / (x.size + 1 / 4))
+
+
+def _classic_r_hat(x: np.ndarray) -> float:
+    """Gelman–Rubin R̂ of chains of shape (chains, n): between- against within-chain variance."""
+    n = x.shape[1]
+    between = n * np.var(x.mean(axis=1), ddof=1)
+    within = np.mean(np.var(x, axis=1, ddof=1))
+    return float(np.sqrt((between / within + n - 1) / n)) if within > 0 else float("nan")
+
+
+def _split_rank_r_hat(chains: np.ndarray) -> float:
+    """Rank-normalized split R̂ of draws of shape (chains, draws), any number of chains ≥ 1.
+
+    Each chain is cut into its first and last halves (the middle draw of an odd count left out),
+    so one chain is two half-chains; then the larger of the bulk R̂ (rank-normalized draws) and
+    the tail R̂ (rank-normalized distances from the median), as Vehtari et al. (2021) define it.
+    """
+    if chains.shape[1] < 4 or not np.all(np.isfinite(chains)):
+        return float("nan")
+    half = chains.shape[1] // 2
+    split = np.concatenate([chains[:, :half], chains[:, -half:]])
+    folded = np.abs(split - np.median(split))
+    return max(_classic_r_hat(_z_scale(split)), _classic_r_hat(_z_scale(folded)))
+
+
 def r_hat(draws) -> np.ndarray:
     """Rank-normalized split R̂, the larger of the bulk and the folded (tail) R̂.
+
+    With one chain it is the split R̂ within that chain: its first half against its second.
 
     Parameters
     ----------
@@ -58,7 +95,13 @@ def r_hat(draws) -> np.ndarray:
     -------
     array, shape site_shape (NaN where the draws are constant or too few)
     """
-    return np.asarray(array_stats.rhat(_chains_first(draws), chain_axis=0, draw_axis=1))
+    draws = _chains_first(draws)
+    if draws.shape[0] > 1:
+        return np.asarray(array_stats.rhat(draws, chain_axis=0, draw_axis=1))
+    out = np.empty(draws.shape[2:])
+    for index in np.ndindex(out.shape):
+        out[index] = _split_rank_r_hat(draws[(slice(None), slice(None), *index)])
+    return out
 
 
 def ess_bulk(draws) -> np.ndarray:
@@ -122,7 +165,9 @@ def _worst(values, pick) -> float:
     return float(pick(values)) if values.size else float("nan")
 
 
-def convergence_report(summary, divergences: int, draws: int) -> ConvergenceReport:
+def convergence_report(
+    summary, divergences: int, draws: int, *, chains: int | None = None
+) -> ConvergenceReport:
     """Check a fit's summary table (columns ``r_hat``, ``n_eff``, ``ess_tail``) and divergences.
 
     Parameters
@@ -133,6 +178,8 @@ def convergence_report(summary, divergences: int, draws: int) -> ConvergenceRepo
         Divergent transitions after warm-up.
     draws : int
         Kept draws over all chains.
+    chains : int, optional
+        Number of chains; with one, R̂ compares the chain's two halves and the text says so.
 
     Returns
     -------
@@ -154,7 +201,13 @@ def convergence_report(summary, divergences: int, draws: int) -> ConvergenceRepo
             f"{divergences} divergent transitions in {draws} draws: few enough to pass (at most "
             f"{DIVERGENCE_FRACTION_MAX:.0%}), but each marks a place the sampler could not follow",
         )
-    if not max_r_hat <= R_HAT_MAX:
+    if not max_r_hat <= R_HAT_MAX and chains == 1:
+        problems.append(
+            f"R̂ reaches {max_r_hat:.3f} (should be ≤ {R_HAT_MAX}; split R-hat within the one "
+            "chain): the chain's first half and its second disagree, so it was still drifting "
+            "or stuck; run longer, or run more chains"
+        )
+    elif not max_r_hat <= R_HAT_MAX:
         problems.append(
             f"R̂ reaches {max_r_hat:.3f} (should be ≤ {R_HAT_MAX}): the chains disagree with "
             "each other, so they have not all found the same distribution; run longer"

@@ -22,6 +22,7 @@ from hbviz.lecture_path import TUTORIAL
 __all__ = [
     "BOOK_DRAWS",
     "BOOK_LEVELS",
+    "POOLING_MODELS",
     "MomentMatching",
     "beta_binomial_steps",
     "book_comparison",
@@ -32,6 +33,7 @@ __all__ = [
     "moment_matching_steps",
     "normal_steps",
     "pooling_divergence_note",
+    "pooling_why",
     "table_5_3",
 ]
 
@@ -46,7 +48,56 @@ _ONE_SD = stats.norm.cdf([-1.0, 1.0])
 Step = tuple[str, str]  # (sentence in Markdown, or "" to go on from the step before; LaTeX)
 
 
-# --- levels of pooling: what a fit's divergences say (NumPyro tutorial) ----------------------------
+# --- levels of pooling: the three models and what their divergences say (NumPyro tutorial) --------
+
+POOLING_MODELS = {
+    "no pooling": r"\mu_i \sim \mathcal N(0, 10^2),\ \sigma_i \sim \operatorname{Exp}(1),"
+    r"\ y_i \sim \mathcal N(\mu_i, \sigma_i^2),\ i = 1,\dots,N",
+    "complete pooling": r"\mu \sim \mathcal N(0, 10^2),\ \sigma \sim \operatorname{Exp}(1),"
+    r"\ y_i \sim \mathcal N(\mu, \sigma^2)",
+    "partial pooling": r"\mu_\text{pop} \sim \mathcal N(0, 10^2),\ \tau \sim \text{HalfNormal}(5),"
+    r"\ \mu_g \sim \mathcal N(\mu_\text{pop}, \tau^2),\ \sigma \sim \operatorname{Exp}(1),"
+    r"\ y_i \sim \mathcal N(\mu_{g[i]}, \sigma^2)",
+}
+"""Each level of pooling's model (:mod:`hbviz.models`' ``raw_*_pooling``), in LaTeX."""
+
+
+def pooling_why(regime: str, *, groups: int) -> str | None:
+    """Why a levels-of-pooling model diverges, in Markdown with LaTeX; None for complete pooling.
+
+    Parameters
+    ----------
+    regime : {"no", "complete", "partial"}
+        Level of pooling.
+    groups : int
+        Number of groups in the data (partial pooling: few groups leave τ poorly determined).
+    """
+    if regime not in ("no", "complete", "partial"):
+        raise ValueError(f"regime must be 'no', 'complete' or 'partial'; got {regime!r}")
+    if regime == "no":
+        return (
+            r"**Why it diverges.** Each pair $(\mu_i, \sigma_i)$ sees one value $y_i$, and "
+            r"one value cannot separate a mean from a noise sd: $\mu_i = y_i$ with tiny noise and "
+            r"$\mu_i$ a little off with more noise fit it equally well. So $\sigma_i$ learns "
+            r"almost nothing (its rows stay near the Exp(1) prior's mean of 1) while $\mu_i$ is "
+            r"held within about $\sigma_i$ of $y_i$: a **funnel**, wide at large $\sigma_i$, "
+            r"narrowing to a neck as $\sigma_i \to 0,\ \mu_i \to y_i$. NUTS uses one step size "
+            r"for the whole funnel; in the neck it is far too big, the simulated trajectory blows "
+            r"up (a divergence) and the neck goes under-explored. More draws do not cure this; "
+            r"more values per $(\mu_i, \sigma_i)$, or one $\sigma$ shared by all values "
+            r"(complete or partial pooling), does."
+        )
+    if regime == "partial":
+        return (
+            f"With few groups (here {groups}) "
+            r"$\tau$ is poorly determined, and the centered form has the same funnel between "
+            r"$\tau$ and the $\mu_g$. The non-centered form samples "
+            r"$z_g = (\mu_g - \mu_\text{pop})/\tau$, which is $\mathcal N(0, 1)$ a priori "
+            r"whatever $\tau$: the neck at small $\tau$ is gone. Toggle it beside the data and "
+            r"compare the divergences and the two funnels: whether anything else trips the "
+            r"sampler, the count above says."
+        )
+    return None
 
 
 def _counted(count: int, draws: int) -> str:

@@ -2,14 +2,15 @@
 
 NumPyro's ``MCMC.run`` traces and compiles the sampler on every call (2.5–6 s on a 2-core
 machine), too slow for a slider. Here a run is a loop of calls of one module-level ``jax.jit``
-program that starts the chains and advances them by a fixed chunk of iterations (NumPyro's own
-NUTS transition and adaptation, carried in its state). Only what sets the program's structure is
+program that starts a chain and advances it by a fixed chunk of iterations (NumPyro's own NUTS
+transition and adaptation, carried in its state). Only what sets the program's structure is
 static: the model, its structural options (the τ-prior family, the number of groups) and the
 warm-up length (NumPyro builds the adaptation schedule from it). The number of draws is the number
-of calls, and the chains run in a block of four whatever the number asked for (the first ones are
-returned), so neither the chains nor the draws controls compile anything; nor do new data values
-or prior scales. New data of another length compiles once more. :func:`runner_cache_size` counts
-the compiled programs, so a caller (or a test) can tell whether a call was warm.
+of calls and each chain is its own sequence of calls, so neither the chains nor the draws controls
+compile anything; nor do new data values or prior scales. New data of another length compiles
+once more. :func:`runner_cache_size` counts the compiled programs, so a caller (or a test) can
+tell whether a call was warm. Chains are not vectorized: each takes its own trajectory lengths,
+where vectorized chains move in lockstep at the pace of the longest.
 
 With ``progress=callback`` a fit calls ``callback(fraction_done)`` between chunks, in the
 caller's thread; without it the chunks are queued without waiting. Both give the same draws.
@@ -23,11 +24,12 @@ under the same labels).
 from __future__ import annotations
 
 import hashlib
+import importlib
 import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import lru_cache, partial
+from functools import partial
 from typing import NamedTuple
 
 import jax
@@ -37,7 +39,7 @@ import pandas as pd
 from jax import lax
 from numpyro.infer import NUTS
 
-from hbviz import _concurrency, _validate, beta_binomial, diagnostics, models
+from hbviz import _concurrency, _exported, _validate, beta_binomial, diagnostics, models
 
 __all__ = [
     "SUMMARY_COLUMNS",
@@ -117,59 +119,47 @@ def fit_model(model_name: str, options: dict, model_args: tuple, **run) -> Fit:
     return _fit(model_name, options, model_args, **run)
 
 
-# Chains run in blocks of at least this many, whatever the number asked for (the first ones are
-# returned): so the chains control never changes the program's shape. Vectorized chains of these
-# small models cost little more than one (an iteration costs the longest of the trajectories).
-_CHAIN_BLOCK = 4
 # Iterations per call of the compiled program: a run of any length is a loop of calls of one
-# program, so the number of draws never changes the program either. About 1 ms of dispatch per
-# call; a call's draws come back as one array.
+# program, so the number of draws never changes the program. About 1 ms of dispatch per call; a
+# call's draws come back as one array.
 _CHUNK = 100
 
 
 def _initialized_kernel(rng_key, model_args, model_name, options, num_warmup):
-    """A NUTS kernel with its transition built for this model and warm-up length, and its
-    initial state. ``rng_key`` is one key, or a batch of one key per chain (vectorized chains)."""
+    """A NUTS kernel with its transition built for this model and warm-up length, and the initial
+    state of a chain started from ``rng_key``."""
     kernel = NUTS(_model(model_name, options))
     state = kernel.init(rng_key, num_warmup, None, model_args, {})
     return kernel, state
 
 
-def _initial_state(rng_key, model_args, *, model_name, options, num_chains, num_warmup):
-    # The same keys as ``MCMC.run`` derives from ``rng_key`` for ``num_chains`` chains.
-    keys = jax.random.split(rng_key, num_chains)
-    return _initialized_kernel(keys, model_args, model_name, options, num_warmup)[1]
-
-
-@partial(
-    jax.jit,
-    static_argnames=("model_name", "options", "num_chains", "num_warmup"),
-)
-def _advance_chains(
-    rng_key, state, model_args, num_active, start, *, model_name, options, num_chains, num_warmup
+@partial(jax.jit, static_argnames=("model_name", "options", "num_warmup"))
+def _advance_chain(
+    rng_key, state, model_args, num_active, start, *, model_name, options, num_warmup
 ):
-    """Start the chains from ``rng_key`` if ``start`` (``state`` is then a placeholder of the
-    right shapes), and run ``num_active`` (at most :data:`_CHUNK`) NUTS transitions.
+    """Start a chain from ``rng_key`` if ``start`` (``state`` is then a placeholder of the right
+    shapes), and run ``num_active`` (at most :data:`_CHUNK`) NUTS transitions.
 
-    Returns the new state, the draws of every site, shape (chains, _CHUNK, ...), and the
-    diverging flags, shape (chains, _CHUNK); entries past ``num_active`` are padding. Warm-up and
-    sampling run in the same program: past ``num_warmup`` iterations (``state.i``) NumPyro's
-    transition stops adapting, so one program serves any number of draws. Warm-up chunks collect
-    draws too, to be thrown away.
+    Returns the new state, the draws of every site, shape (_CHUNK, ...), and the diverging flags,
+    shape (_CHUNK,); entries past ``num_active`` are padding. Warm-up and sampling run in the
+    same program: past ``num_warmup`` iterations (``state.i``) NumPyro's transition stops
+    adapting, so one program serves any number of draws. Warm-up chunks collect draws too, to be
+    thrown away.
     """
-    static = dict(model_name=model_name, options=options, num_chains=num_chains)
-    fresh = partial(_initial_state, rng_key, model_args, num_warmup=num_warmup, **static)
+    static = (model_args, model_name, options, num_warmup)
     # the placeholder's types are the fresh state's, so both branches agree to the last weak type
     state = lax.cond(
         start,
-        lambda s: jax.tree.map(lambda new, old: new.astype(old.dtype), fresh(), s),
+        lambda s: jax.tree.map(
+            lambda new, old: new.astype(old.dtype), _initialized_kernel(rng_key, *static)[1], s
+        ),
         lambda s: s,
         state,
     )
     # NumPyro builds a kernel's transition (step-size and mass-matrix adaptation schedule for
-    # ``num_warmup``) inside ``init``. The state ``init`` returns is not used, so XLA drops the
-    # work; the warm-up position is carried by ``state.i`` and ``state.adapt_state``.
-    kernel, _ = _initialized_kernel(state.rng_key, model_args, model_name, options, num_warmup)
+    # ``num_warmup``) inside ``init``. The state ``init`` returns here is not used, so XLA drops
+    # the work; the warm-up position is carried by ``state.i`` and ``state.adapt_state``.
+    kernel, _ = _initialized_kernel(state.rng_key, *static)
 
     def transition(state, step):
         state = lax.cond(
@@ -178,21 +168,80 @@ def _advance_chains(
         return state, (state.z, state.diverging)
 
     state, (z, diverging) = lax.scan(transition, state, jnp.arange(_CHUNK))
-    # the trace is (chunk, chains, ...): map over both axes, then put the chains first
-    samples = jax.vmap(jax.vmap(kernel.postprocess_fn(model_args, {})))(z)
-    return state, *jax.tree.map(lambda x: jnp.swapaxes(x, 0, 1), (samples, diverging))
+    return state, jax.vmap(kernel.postprocess_fn(model_args, {}))(z), diverging
 
 
-@lru_cache(maxsize=256)
-def _placeholder(static: tuple, arg_types: tuple, tree) -> object:
-    """Zeros shaped like the chains' state for these sizes and argument types (traced once per
-    key, under the tracing lock; a few kB each)."""
-    args = jax.tree.unflatten(tree, [jax.ShapeDtypeStruct(*t) for t in arg_types])
-    with _concurrency.TRACING_LOCK:
-        shapes = jax.eval_shape(
-            partial(_initial_state, **dict(static)), jax.random.PRNGKey(0), args
-        )
-    return jax.tree.map(lambda s: np.zeros(s.shape, s.dtype), shapes)
+def _example_args(static: dict, arg_types: tuple, tree) -> tuple:
+    """Zero-filled arguments of the chain program for model arguments of these types (shape,
+    dtype), their chain state a placeholder of the right shapes (which takes a trace to know)."""
+    zeros = jax.tree.unflatten(tree, [np.zeros(shape, dtype) for shape, dtype in arg_types])
+    state = jax.eval_shape(
+        lambda key, a: _initialized_kernel(
+            key, a, static["model_name"], static["options"], static["num_warmup"]
+        )[1],
+        jax.random.PRNGKey(0),
+        zeros,
+    )
+    placeholder = jax.tree.map(lambda s: np.zeros(s.shape, s.dtype), state)
+    return (np.zeros(2, np.uint32), placeholder, zeros, np.int64(0), np.True_)
+
+
+def _chain_key(static: dict, arg_types: tuple, tree) -> tuple:
+    return (tuple(sorted(static.items())), arg_types, str(tree))
+
+
+def _child_spec(static: dict, arg_types: tuple) -> dict:
+    """What a child process needs to build the chain program (JSON): the model's module, so
+    that models registered from outside hbviz.models are there too."""
+    model = MODELS.get(static["model_name"]) or getattr(models, static["model_name"])
+    return {
+        "model_module": model.__module__,
+        "model_name": static["model_name"],
+        "options": [list(pair) for pair in static["options"]],
+        "num_warmup": static["num_warmup"],
+        "arg_types": [[list(shape), dtype] for shape, dtype in arg_types],
+    }
+
+
+def _build_in_child(spec: dict):
+    """In a child process (:mod:`hbviz._exported`): build the chain program of ``spec``, store
+    it and compile it into JAX's persistent cache; return the file's path."""
+    importlib.import_module(spec["model_module"])
+    static = {
+        "model_name": spec["model_name"],
+        "options": tuple(tuple(pair) for pair in spec["options"]),
+        "num_warmup": spec["num_warmup"],
+    }
+    arg_types = tuple((tuple(shape), dtype) for shape, dtype in spec["arg_types"])
+    tree = jax.tree.structure(tuple(range(len(arg_types))))
+    key = _chain_key(static, arg_types, tree)
+    function = partial(_advance_chain.__wrapped__, **static)
+    example = partial(_example_args, static, arg_types, tree)
+    _exported.build("nuts-chain", key, function, example)
+    return _exported._path("nuts-chain", key)
+
+
+def _chain_program(model_args: tuple, static: dict, status):
+    """The compiled chain program for ``static`` (model, options, warm-up length) and the types
+    of ``model_args``, and zero-filled example arguments of it (their chain state a placeholder
+    of the right shapes), from the process's program cache; built under the tracing lock, or
+    loaded from :mod:`hbviz._exported`'s store without tracing."""
+    leaves, tree = jax.tree.flatten(model_args)
+    arg_types = tuple((np.shape(x), np.result_type(x).str) for x in leaves)
+    key = _chain_key(static, arg_types, tree)
+
+    def build():
+        # a function object made for this compile: JAX's tracing caches are keyed by it, and go
+        # with it when its program is evicted (through the module-level function they would keep
+        # the jaxprs of every program ever compiled, ~40 MB each: `bench/memory.py programs`)
+        function = partial(_advance_chain.__wrapped__, **static)
+        example = partial(_example_args, static, arg_types, tree)
+        flat = tree == jax.tree.structure(tuple(range(len(leaves))))
+        child = {"builder": "hbviz.nuts:_build_in_child", "spec": _child_spec(static, arg_types)}
+        return _exported.build("nuts-chain", key, function, example, child=child if flat else None)
+
+    keep = getattr(_keeping, "on", False)
+    return _PROGRAMS.get(("nuts-chain", key), build, keep=keep, status=status)
 
 
 def runner_cache_size() -> int:
@@ -235,49 +284,54 @@ def keep_compiled() -> Iterator[None]:
         _keeping.on = before
 
 
-def _program(jitted, args: tuple, static: dict, status):
-    """The executable of ``jitted(*args, **static)`` from the process's program cache (compiled
-    under the tracing lock; run outside it)."""
-    keep = getattr(_keeping, "on", False)
-    return _PROGRAMS.get(jitted, args, static, keep=keep, status=status)
-
-
 def _run_chains(
     rng_key, model_args, *, num_chains, num_warmup, num_samples, report, status, **static
 ):
-    """Warm-up and draws, chunk by chunk, through one compiled program; ``report`` (or None) is
-    called with the fraction done after each chunk."""
-    static = {**static, "num_chains": max(num_chains, _CHAIN_BLOCK), "num_warmup": num_warmup}
-    leaves, tree = jax.tree.flatten(model_args)
-    arg_types = tuple((np.shape(x), jnp.result_type(x)) for x in leaves)
-    state = _placeholder(tuple(sorted(static.items())), arg_types, tree)
-    no_draws = np.int64(0)
-    args = (rng_key, state, model_args, no_draws, np.True_)
+    """Warm-up and draws of each chain, chunk by chunk, through one compiled program; ``report``
+    (or None) is called with the fraction done after each chunk.
+
+    Chain i starts from ``fold_in(rng_key, i)``, so a fit's first chains are those of a fit with
+    fewer. The chains are not vectorized: each moves at its own pace (vectorized chains take
+    every iteration at the pace of the longest trajectory), and XLA runs the calls it is handed
+    for different chains side by side on the CPU's cores while this thread queues the next.
+    """
+    static = {**static, "num_warmup": num_warmup}
     # Fetched once and held for the whole fit: with other sessions compiling other sizes, a
     # lookup per chunk could find it evicted and compile it again mid-fit.
-    advance = _program(_advance_chains, args, static, status)
-    state, *_ = advance(*args)  # start the chains
+    advance, (_, placeholder, *_) = _chain_program(model_args, static, status)
+    keys = [jax.random.fold_in(rng_key, chain) for chain in range(num_chains)]
+    states = [advance(key, placeholder, model_args, np.int64(0), np.True_)[0] for key in keys]
     total, done, pieces = num_warmup + num_samples, 0, []
     if report is not None:
         report(0.0)
     for phase_length, keep in ((num_warmup, False), (num_samples, True)):
         for begin in range(0, phase_length, _CHUNK):
-            num_active = min(_CHUNK, phase_length - begin)
-            state, samples, diverging = advance(
-                rng_key, state, model_args, np.int64(num_active), np.False_
-            )
+            num_active = np.int64(min(_CHUNK, phase_length - begin))
+            steps = [
+                advance(key, state, model_args, num_active, np.False_)
+                for key, state in zip(keys, states, strict=True)
+            ]
+            states = [state for state, _, _ in steps]
             if keep:
                 pieces.append(
-                    jax.tree.map(
-                        lambda x, k=num_active: np.asarray(x)[:num_chains, :k],
-                        (samples, diverging),
-                    )
+                    [(samples, diverging, int(num_active)) for _, samples, diverging in steps]
                 )
-            done += num_active
+            done += int(num_active)
             if report is not None:
-                jax.block_until_ready(state)
+                jax.block_until_ready(states)
                 report(done / total)
-    return jax.tree.map(lambda *xs: np.concatenate(xs, axis=1), *pieces)
+    # (chains, draws, ...) from each chain's chunks
+    by_chain = [
+        jax.tree.map(
+            lambda *xs: np.concatenate(xs),
+            *[
+                jax.tree.map(lambda x, k=k: np.asarray(x)[:k], (s, d))
+                for s, d, k in (p[c] for p in pieces)
+            ],
+        )
+        for c in range(num_chains)
+    ]
+    return jax.tree.map(lambda *xs: np.stack(xs), *by_chain)
 
 
 def _fit(

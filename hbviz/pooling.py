@@ -4,12 +4,15 @@
 :func:`pooling_table` puts the three side by side for estimates and counts; for the levels-of-pooling
 page, :func:`check_data` and :func:`group_codes` turn its editable (group, value) table into the
 arrays :func:`hbviz.nuts.fit_pooling` takes, and :func:`pooling_estimates` turns the three NUTS fits'
-summaries into one tidy table (drawn by :func:`hbviz.plots.pooling.pooling_estimates_plot`).
+summaries into one tidy table (drawn by :func:`hbviz.plots.pooling.pooling_estimates_plot`), and
+:func:`pooling_funnel` picks from a fit the draws of the funnel its divergences live in (drawn by
+:func:`hbviz.plots.eight_schools.funnel_plot`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -158,3 +161,92 @@ def pooling_estimates(
             )
         )
     return pd.concat(pieces, ignore_index=True)
+
+
+class Funnel(NamedTuple):
+    """A model's funnel: a location against its scale, per form of the model, with divergences.
+
+    The fields are :func:`hbviz.plots.eight_schools.funnel_plot`'s arguments.
+
+    Attributes
+    ----------
+    fits : dict of str to (location, scale, diverging), each array of shape (chains, draws)
+        One panel per form of the model (``"no pooling"``; ``"centered"``, ``"non-centered"``).
+    group_label : str
+        Which observation or group the location belongs to (user text: the plot escapes it).
+    x_title, y_title : str
+        Axis titles; ``{group}`` stands for ``group_label``.
+    hover : (str, str)
+        The location's and the scale's names in the hover text.
+    """
+
+    fits: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]
+    group_label: str
+    x_title: str
+    y_title: str
+    hover: tuple[str, str]
+
+
+def pooling_funnel(
+    regime: str,
+    fit,
+    *,
+    centered: bool,
+    values: Sequence[float],
+    names: Sequence[str],
+    centered_fit=None,
+) -> Funnel | None:
+    """The funnel of a levels-of-pooling fit, or None for complete pooling (it has none).
+
+    No pooling: μ of the first observation against its σ (one value per (μ_i, σ_i)). Partial
+    pooling: μ_g of the first group against τ, for the centered form, and beside it the
+    non-centered form's when that is the fit shown (so the neck the non-centering removes is seen).
+
+    Parameters
+    ----------
+    regime : {"no", "complete", "partial"}
+        Level of pooling of ``fit``.
+    fit : :class:`hbviz.nuts.Fit`
+        The fit shown; its ``samples`` (``mu`` with ``sigma`` or ``tau``) and ``diverging``.
+    centered : bool
+        Form of ``fit`` (partial pooling).
+    values : sequence of N floats
+        The observations (the first names the no-pooling funnel).
+    names : sequence of G str
+        The group names (the first names the partial-pooling funnel).
+    centered_fit : :class:`hbviz.nuts.Fit`, optional
+        The centered partial-pooling fit, needed when ``fit`` is the non-centered one.
+    """
+    if regime not in ("no", "complete", "partial"):
+        raise ValueError(f"regime must be 'no', 'complete' or 'partial'; got {regime!r}")
+    if regime == "complete":
+        return None
+    if regime == "no":
+        return Funnel(
+            fits={
+                "no pooling": (
+                    fit.samples["mu"][..., 0],
+                    fit.samples["sigma"][..., 0],
+                    fit.diverging,
+                )
+            },
+            group_label=f"#1 (y = {float(values[0]):g})",
+            x_title="μ of observation {group}",
+            y_title="σ of that observation (log scale)",
+            hover=("μ", "σ"),
+        )
+    forms = {"centered": fit}
+    if not centered:
+        if centered_fit is None:
+            raise ValueError("centered_fit is None; the non-centered funnel is drawn beside it")
+        forms = {"centered": centered_fit, "non-centered": fit}
+    return Funnel(
+        fits={
+            form: (f.samples["mu"][..., 0], f.samples["tau"], f.diverging)
+            for form, f in forms.items()
+        },
+        group_label=str(names[0]),
+        x_title="μ_g of group {group}",
+        y_title="τ (log scale)",
+        hover=("μ<sub>{group}</sub>", "τ"),
+    )

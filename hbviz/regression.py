@@ -442,7 +442,10 @@ def analyse(
         progress=progress,
     )
     report = diagnostics.convergence_report(
-        result.summary, result.divergences, result.diverging.size
+        result.summary,
+        result.divergences,
+        result.diverging.size,
+        chains=result.diverging.shape[0],
     )
     return RegressionAnalysis(
         group_table(result, rd.names),

@@ -59,6 +59,7 @@ __all__ = [
     "CDF_DRAWS",
     "COVERAGE",
     "POPULATIONS",
+    "CountsTruth",
     "ExampleDataSet",
     "beta_population",
     "curve_taus",
@@ -118,6 +119,27 @@ class ExampleDataSet(NamedTuple):
     scale: np.ndarray
     table: pd.DataFrame
     complete_pooling: float
+
+
+class CountsTruth(NamedTuple):
+    """The truth count data are drawn from (the module docstring's Counts), all but τ: one bundle
+    for the table, the example and the curve, which take τ (or the curve's τ values) on their own.
+
+    Attributes
+    ----------
+    groups : int
+        J, at least 3.
+    sizes : int, or array of shape (J,)
+        Trials n_j per group, 1 to ``MAX_TRIALS``.
+    base_rate : float
+        In (0, 1): the population's mean rate (beta) or median rate (logit-normal).
+    population : {"beta", "logit_normal"}
+    """
+
+    groups: int
+    sizes: int | np.ndarray
+    base_rate: float
+    population: str = "beta"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -520,10 +542,10 @@ def _inside(cdf: np.ndarray) -> np.ndarray:
     return ((cdf >= _TAIL) & (cdf <= 1.0 - _TAIL)).astype(np.float64)
 
 
-def _count_errors(keys, *, groups, sizes, base_rate, tau, population):
-    """Squared errors and coverage indicators (data sets, 3, J), and the improper posteriors."""
-    groups = _groups(groups)
-    n = _validate.as_vector(sizes, "sizes")
+def _checked(truth: CountsTruth, tau) -> tuple[int, np.ndarray, float, float, str]:
+    """J, the n_j as an array of shape (J,), the rate, τ and the population, checked."""
+    groups = _groups(truth.groups)
+    n = _validate.as_vector(truth.sizes, "sizes")
     if n.size == 1:
         n = np.full(groups, n[0])
     if n.size != groups:
@@ -531,9 +553,15 @@ def _count_errors(keys, *, groups, sizes, base_rate, tau, population):
     _validate.counts(np.zeros_like(n), n)
     if n.max() > MAX_TRIALS:
         raise ValueError(f"sizes must be at most {MAX_TRIALS}; got {n.max():g}")
-    rate = _base_rate(base_rate)
+    rate = _base_rate(truth.base_rate)
     tau = _per_replication(tau, "tau", 1, minimum=0.0)[0]
-    _validate.choice(population, "population", POPULATIONS)
+    _validate.choice(truth.population, "population", POPULATIONS)
+    return groups, n, rate, float(tau), truth.population
+
+
+def _count_errors(keys, truth: CountsTruth, tau):
+    """Squared errors and coverage indicators (data sets, 3, J), and the improper posteriors."""
+    _, n, rate, tau, population = _checked(truth, tau)
     if tau == 0.0:  # every θ_j is the base rate: both populations are that point
         population, (alpha_pop, beta_pop) = "logit_normal", (1.0, 1.0)
     elif population == "beta":
@@ -561,14 +589,7 @@ def _count_errors(keys, *, groups, sizes, base_rate, tau, population):
 
 
 def pooling_risk_counts(
-    *,
-    groups: int,
-    sizes,
-    base_rate: float,
-    tau: float,
-    population: str = "beta",
-    replications: int = 1000,
-    seed: int = 0,
+    truth: CountsTruth, *, tau: float, replications: int = 1000, seed: int = 0
 ) -> pd.DataFrame:
     """RMSE and 95 % interval coverage of no, complete and partial pooling of binomial counts.
 
@@ -579,15 +600,10 @@ def pooling_risk_counts(
 
     Parameters
     ----------
-    groups : int
-        J, at least 3.
-    sizes : int, or array of shape (J,)
-        Trials n_j per group, 1 to ``MAX_TRIALS``.
-    base_rate : float
-        In (0, 1): the population's mean rate (beta) or median rate (logit-normal).
+    truth : CountsTruth
+        J, the n_j, the base rate and the population.
     tau : float
         The sd of logit θ_j in the population, ≥ 0.
-    population : {"beta", "logit_normal"}
     replications, seed
         As in :func:`pooling_risk`.
 
@@ -598,28 +614,14 @@ def pooling_risk_counts(
     hierarchical posterior is improper and truncated at the widest grid.
     """
     replications = _replications(replications)
-    squared_errors, covered, improper = _count_errors(
-        _keys(seed, replications),
-        groups=groups,
-        sizes=sizes,
-        base_rate=base_rate,
-        tau=tau,
-        population=population,
-    )
+    squared_errors, covered, improper = _count_errors(_keys(seed, replications), truth, tau)
     table = _risk_table(squared_errors, covered)
     table.attrs["improper"] = improper
     return table
 
 
 def risk_curve_counts(
-    *,
-    groups: int,
-    sizes,
-    base_rate: float,
-    taus,
-    population: str = "beta",
-    replications: int = 250,
-    seed: int = 0,
+    truth: CountsTruth, *, taus, replications: int = 250, seed: int = 0
 ) -> pd.DataFrame:
     """The three RMSEs of :func:`pooling_risk_counts` as the population's τ moves.
 
@@ -629,32 +631,18 @@ def risk_curve_counts(
     replications = _replications(replications)
     taus = _tau_values(taus)
     keys = _keys(seed, replications)
-    common = dict(groups=groups, sizes=sizes, base_rate=base_rate, population=population)
-    squared_errors = np.concatenate([_count_errors(keys, tau=t, **common)[0] for t in taus], axis=0)
+    squared_errors = np.concatenate([_count_errors(keys, truth, t)[0] for t in taus], axis=0)
     return _curve_table(taus, squared_errors)
 
 
-def example_counts(
-    *,
-    groups: int,
-    sizes,
-    base_rate: float,
-    tau: float,
-    population: str = "beta",
-    seed: int = 0,
-) -> ExampleDataSet:
+def example_counts(truth: CountsTruth, *, tau: float, seed: int = 0) -> ExampleDataSet:
     """One count data set drawn from the truth, analysed three ways, for a shrinkage plot.
 
     The partial-pooling row holds the median and central 95 % interval of 4,000 exact draws of
     :func:`hbviz.beta_binomial.sample_posterior`; no and complete pooling are the Beta posteriors
     under a uniform prior.
     """
-    groups = _groups(groups)
-    n = _validate.as_vector(sizes, "sizes")
-    n = np.full(groups, n[0]) if n.size == 1 else n
-    rate = _base_rate(base_rate)
-    tau = _per_replication(tau, "tau", 1, minimum=0.0)[0]
-    _validate.choice(population, "population", POPULATIONS)
+    groups, n, rate, tau, population = _checked(truth, tau)
     rng = np.random.default_rng(_validate.seed(seed))
     if tau == 0.0:
         theta = np.full(groups, rate)

@@ -158,7 +158,10 @@ def page(data: upload.Dataset) -> None:
     for regime, result in fits.items():
         with st.expander(f"Diagnostics: {SERIES[regime]}", expanded=regime == "partial"):
             report = diagnostics.convergence_report(
-                result.summary, result.divergences, result.diverging.size
+                result.summary,
+                result.divergences,
+                result.diverging.size,
+                chains=result.diverging.shape[0],
             )
             st.caption(
                 f"{result.model}: 4 chains × {result.diverging.shape[1]} draws; "

@@ -297,7 +297,10 @@ def nuts_diagnostics(
     """Divergences, worst R̂, smallest bulk and tail ESS against their thresholds, a warning that
     says what a failed check means, and the fit's draws as an ArviZ file (``<model>.nc`` unless
     ``file_name`` is given; ``group_names`` label the per-group dimension)."""
-    report = diagnostics.convergence_report(fit.summary, fit.divergences, fit.diverging.size)
+    chains = fit.diverging.shape[0]
+    report = diagnostics.convergence_report(
+        fit.summary, fit.divergences, fit.diverging.size, chains=chains
+    )
     file_name = file_name or f"{fit.model}.nc"
     # two rows of two: readable in a narrow column as well as across the page
     cols = [*st.columns(2), *st.columns(2)]
@@ -309,10 +312,15 @@ def nuts_diagnostics(
         "the sampler lost its way.",
     )
     cols[1].metric(
-        f"{label}max R-hat",
+        f"{label}max R-hat" + " (1 chain)" * (chains == 1),
         f"{report.max_r_hat:.3f}",
-        help=f"Rank-normalized split R̂; should be ≤ {diagnostics.R_HAT_MAX}. Above it the "
-        "chains disagree.",
+        help=f"Rank-normalized split R̂; should be ≤ {diagnostics.R_HAT_MAX}. "
+        + (
+            "With one chain, split R-hat within the one chain: its first half against its "
+            "second; above the threshold they disagree."
+            if chains == 1
+            else "Above it the chains (each cut in halves) disagree."
+        ),
     )
     cols[2].metric(
         f"{label}min n_eff (bulk ESS)",

@@ -10,15 +10,6 @@ from pages import _code, _present, _ui
 PAGE = lecture.page("pages/levels_of_pooling.py")
 DEFAULTS = {"chains": PAGE.nuts_chains, "warmup": PAGE.nuts_warmup, "draws": PAGE.nuts_draws}
 DEFAULTS |= {"seed": 0, "noncentered": False}
-MODELS = {
-    "no pooling": r"\mu_i \sim \mathcal N(0, 10^2),\ \sigma_i \sim \operatorname{Exp}(1),"
-    r"\ y_i \sim \mathcal N(\mu_i, \sigma_i^2),\ i = 1,\dots,N",
-    "complete pooling": r"\mu \sim \mathcal N(0, 10^2),\ \sigma \sim \operatorname{Exp}(1),"
-    r"\ y_i \sim \mathcal N(\mu, \sigma^2)",
-    "partial pooling": r"\mu_\text{pop} \sim \mathcal N(0, 10^2),\ \tau \sim \text{HalfNormal}(5),"
-    r"\ \mu_g \sim \mathcal N(\mu_\text{pop}, \tau^2),\ \sigma \sim \operatorname{Exp}(1),"
-    r"\ y_i \sim \mathcal N(\mu_{g[i]}, \sigma^2)",
-}
 FORMATS = dict.fromkeys(["mean", "sd", "median", "5%", "95%"], "%.2f") | {
     "n_eff": "%.0f",
     "ess_tail": "%.0f",
@@ -87,39 +78,6 @@ INDEX_NOTES = {
     + ", ".join(f"{g} = {_ui.plain(name)}" for g, name in enumerate(names))
     + "; `mu_pop`, `tau`: the population; `sigma`: the noise sd.",
 }
-WHY = {
-    "no pooling": r"**Why it diverges.** Each pair $(\mu_i, \sigma_i)$ sees one value $y_i$, and "
-    r"one value cannot separate a mean from a noise sd: $\mu_i = y_i$ with tiny noise and "
-    r"$\mu_i$ a little off with more noise fit it equally well. So $\sigma_i$ learns almost "
-    r"nothing (its rows stay near the Exp(1) prior's mean of 1) while $\mu_i$ is held within "
-    r"about $\sigma_i$ of $y_i$: a **funnel**, wide at large $\sigma_i$, narrowing to a neck as "
-    r"$\sigma_i \to 0,\ \mu_i \to y_i$. NUTS uses one step size for the whole funnel; in the "
-    r"neck it is far too big, the simulated trajectory blows up (a divergence) and the neck goes "
-    r"under-explored. More draws do not cure this; more values per $(\mu_i, \sigma_i)$, or one "
-    r"$\sigma$ shared by all values (complete or partial pooling), does.",
-    "partial pooling": f"With few groups (here {len(names)}) "
-    + r"$\tau$ is poorly determined, and the centered form has the same funnel between $\tau$ "
-    r"and the $\mu_g$. The non-centered form samples $z_g = (\mu_g - \mu_\text{pop})/\tau$, "
-    r"which is $\mathcal N(0, 1)$ a priori whatever $\tau$: the neck at small $\tau$ is gone. "
-    r"Toggle it beside the data and compare the divergences and the two funnels: whether "
-    r"anything else trips the sampler, the count above says.",
-}
-# The funnel of each model that has one: a location against its scale (log axis), divergences red.
-FUNNELS = {
-    "no pooling": dict(
-        key="funnel-no-pooling",
-        x_title="μ of observation {group}",
-        y_title="σ of that observation (log scale)",
-        hover=("μ", "σ"),
-    ),
-    "partial pooling": dict(
-        key="funnel-partial-pooling",
-        x_title="μ_g of group {group}",
-        y_title="τ (log scale)",
-        hover=("μ<sub>{group}</sub>", "τ"),
-    ),
-}
-
 sampler = dict(num_chains=chains, warmup=warmup, draws=draws, seed=int(seed))
 fits, forms = {}, [("no", False), ("complete", False), ("partial", not noncentered)]
 try:
@@ -164,7 +122,7 @@ for regime, centered in forms:
     form = {"partial": " (centered)" if centered else " (non-centered)"}.get(regime, "")
     st.subheader(name.capitalize() + form)
     _ui.method_badge("MCMC")
-    st.latex(MODELS[name])
+    st.latex(lecture_notes.POOLING_MODELS[name])
     left, right = st.columns([1, 1.9])
     with left:
         _ui.nuts_diagnostics(fit)
@@ -197,18 +155,15 @@ for regime, centered in forms:
         draws=draws,
         seed=int(seed),
     )
-    if name not in WHY:
+    funnel = pooling.pooling_funnel(
+        regime,
+        fit,
+        centered=centered,
+        values=values,
+        names=names,
+        centered_fit=fits.get(("partial", True)),
+    )
+    if funnel is None:
         continue
-    st.markdown(WHY[name])
-    if regime == "no":
-        funnels = {name: (fit.samples["mu"][..., 0], fit.samples["sigma"][..., 0], fit.diverging)}
-        label = f"#1 (y = {values[0]:g})"
-    else:  # the centered form's funnel, and the non-centered form's beside it when chosen
-        partial = {"centered": fits["partial", True]} | (
-            {} if centered else {"non-centered": fits["partial", False]}
-        )
-        funnels = {
-            f: (p.samples["mu"][..., 0], p.samples["tau"], p.diverging) for f, p in partial.items()
-        }
-        label = str(names[0])
-    _ui.plot(funnel_figs.funnel_plot, funnels, group_label=label, **FUNNELS[name])
+    st.markdown(lecture_notes.pooling_why(regime, groups=len(names)))
+    _ui.plot(funnel_figs.funnel_plot, **funnel._asdict(), key=f"funnel-{regime}-pooling")

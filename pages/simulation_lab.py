@@ -93,7 +93,7 @@ else:
         key="population", **CHOICE,
     )  # fmt: skip
     sizes = simulation.group_sizes(groups, smallest, largest)
-    curve_args = dict(groups=groups, sizes=sizes, base_rate=base_rate, population=population)
+    curve_args = dict(truth=simulation.CountsTruth(groups, sizes, base_rate, population))
     truth = curve_args | dict(tau=tau)
     sb.caption(f"Group sizes, spread geometrically: {', '.join(map(str, sizes))}.")
 unit, tau_label, methods = TEXT[kind]

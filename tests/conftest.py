@@ -13,6 +13,9 @@ from pathlib import Path
 # would compete with the test's own compile work, so it is off (tests/test_warmup.py runs it
 # directly; the load test turns it on for its own server, as a lecture server has it).
 os.environ.setdefault("HBVIZ_WARM_UP", "0")
+# in-process tests compile in-process (fast); servers the tests start build in a child, as a
+# user's server does (bench/load/servers.py), and test_exported tests the child on its own
+os.environ.setdefault("HBVIZ_COMPILE_IN_CHILD", "0")
 # One persistent JAX compilation cache for the whole run: this process, every `streamlit run`
 # server and bench child it starts (they inherit the environment). A fresh clone starts with it
 # empty and fills it; later runs load compiled programs instead of compiling them.

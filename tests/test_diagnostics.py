@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from arviz_stats.base import array_stats
 from numpyro.diagnostics import split_gelman_rubin
 
 from hbviz import diagnostics, nuts
@@ -53,6 +54,35 @@ def test_chains_that_differ_in_scale_only_are_flagged(rng):
     assert classic < 1.01 < rank
 
 
+def test_one_chain_gets_its_split_r_hat(rng):
+    # Split R̂ compares a chain's two halves (Vehtari et al. 2021, §4.1), so one chain has one.
+    # Stationary AR(1), ρ = 0.5, 4000 draws: each half has ESS ≈ 2000/3, and R̂ − 1 ≈
+    # (3χ²₁ − 1)/(2·2000), over 0.01 with probability about 2e-4 (bulk or tail).
+    steady = ar1_chains(rng, 0.5, 1, 4000)
+    assert 0.99 < diagnostics.r_hat(steady) < 1.01
+    # the same chain drifting by two sds over its length: its halves' means differ by one
+    drifting = steady + np.linspace(0.0, 2.0, 4000)
+    assert diagnostics.r_hat(drifting) > 1.1
+    assert float(split_gelman_rubin(drifting)) > 1.1  # NumPyro's classic split R̂ agrees
+    # halves that agree in mean but not in spread: only the rank-normalized, folded R̂ sees it
+    wider = rng.normal(size=(1, 4000))
+    wider[0, 2000:] *= 4.0
+    assert float(split_gelman_rubin(wider)) < 1.01 < diagnostics.r_hat(wider)
+    assert diagnostics.r_hat(rng.normal(size=(1, 500, 3, 2))).shape == (3, 2)
+    assert np.isnan(diagnostics.r_hat(np.ones((1, 100)))) and np.isnan(
+        diagnostics.r_hat(steady[:, :3])
+    )
+
+
+@pytest.mark.parametrize(("chains", "draws"), [(2, 7), (2, 1001), (4, 100)])
+def test_the_one_chain_computation_is_arviz_s_on_several_chains(rng, chains, draws):
+    # ArviZ returns NaN below two chains; hbviz's own split R̂, used for one chain, is the same
+    # computation: on two or more chains it gives ArviZ's numbers.
+    x = ar1_chains(rng, 0.5, chains, draws)
+    expected = float(array_stats.rhat(x, chain_axis=0, draw_axis=1))
+    assert diagnostics._split_rank_r_hat(x) == pytest.approx(expected, rel=1e-12)
+
+
 def test_posterior_summary_reports_rank_r_hat_and_both_ess(rng):
     draws = rng.normal(size=(4, 1000))
     draws[0] *= 4.0
@@ -65,6 +95,14 @@ def test_posterior_summary_reports_rank_r_hat_and_both_ess(rng):
     assert not report.passed
     assert report.max_r_hat > 1.01
     assert any("R̂ reaches" in p for p in report.problems)
+
+
+def test_a_one_chain_fit_is_checked_within_the_chain(rng):
+    summary = nuts.posterior_summary({"x": ar1_chains(rng, 0.5, 1, 4000) + np.linspace(0, 2, 4000)})
+    assert summary.loc["x", "r_hat"] > 1.1
+    report = diagnostics.convergence_report(summary, divergences=0, draws=4000, chains=1)
+    (problem,) = [p for p in report.problems if "R̂ reaches" in p]
+    assert "split R-hat within the one chain" in problem and "chains disagree" not in problem
 
 
 def test_moments_that_do_not_exist_are_left_out(rng):

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hbviz import beta_binomial, datasets, lecture_notes, normal_normal
+from hbviz import beta_binomial, datasets, lecture_notes, normal_normal, pooling
 from tests.test_normal_normal import TABLE_5_3
 
 
@@ -195,3 +195,13 @@ def test_pooling_divergence_note_counts_and_places_the_divergences():
     assert "these data differ" in edited
     with pytest.raises(ValueError, match="'some'"):
         lecture_notes.pooling_divergence_note("some", many, chains=1, warmup=500, draws=1000)
+
+
+def test_pooling_why_names_the_funnel_of_each_model_that_has_one():
+    assert "**funnel**" in lecture_notes.pooling_why("no", groups=3)
+    partial = lecture_notes.pooling_why("partial", groups=3)
+    assert "here 3" in partial and "non-centered" in partial
+    assert lecture_notes.pooling_why("complete", groups=3) is None
+    assert set(lecture_notes.POOLING_MODELS) == set(pooling.POOLING_SERIES)
+    with pytest.raises(ValueError, match="'some'"):
+        lecture_notes.pooling_why("some", groups=3)

@@ -260,27 +260,27 @@ def test_the_runner_takes_numpyros_transitions_and_sizes_never_compile(schools):
     tiny = {"num_warmup": 15, "num_samples": 15, "seed": 6}
     fractions = []
     fit = nuts.fit_normal_hierarchy(y, sigma, num_chains=4, progress=fractions.append, **tiny)
-    # NumPyro's own MCMC from the same key: the same transitions, chunk by chunk. Two compiled
-    # programs differ in rounding only, and over 30 iterations that stays far below 1e-6.
-    mcmc = MCMC(
-        NUTS(models.estimates_partial_pooling_noncentered),
-        num_warmup=15,
-        num_samples=15,
-        num_chains=4,
-        chain_method="vectorized",
-        progress_bar=False,
-    )
-    mcmc.run(random.PRNGKey(6), sigma, 0.0, 5.0, 5.0, y, extra_fields=("diverging",))
-    for site, draws in mcmc.get_samples(group_by_chain=True).items():
-        np.testing.assert_allclose(fit.samples[site], draws, rtol=1e-6, atol=1e-9)
-    np.testing.assert_array_equal(
-        fit.diverging, mcmc.get_extra_fields(group_by_chain=True)["diverging"]
-    )
+    # Chain i is NumPyro's own MCMC from fold_in(key, i): the same transitions, chunk by chunk.
+    # Two compiled programs differ in rounding only, and over 30 iterations that stays far
+    # below 1e-6.
+    for chain in (0, 3):
+        mcmc = MCMC(
+            NUTS(models.estimates_partial_pooling_noncentered),
+            num_warmup=15,
+            num_samples=15,
+            progress_bar=False,
+        )
+        key = random.fold_in(random.PRNGKey(6), chain)
+        mcmc.run(key, sigma, 0.0, 5.0, 5.0, y, extra_fields=("diverging",))
+        for site, draws in mcmc.get_samples().items():
+            np.testing.assert_allclose(fit.samples[site][chain], draws, rtol=1e-6, atol=1e-9)
+        diverging = mcmc.get_extra_fields()["diverging"]
+        np.testing.assert_array_equal(fit.diverging[chain], diverging)
     assert fractions[0] == 0.0 and fractions[-1] == 1.0
     assert np.all(np.diff(fractions) > 0)
 
-    # chains run in a block of four: fewer chains are the first ones, from the same program; more
-    # draws are more calls of it; without progress, the same draws
+    # fewer chains are the first ones, from the same program; more draws are more calls of it;
+    # without progress, the same draws
     compiled = nuts.runner_cache_size()
     two = nuts.fit_normal_hierarchy(y, sigma, num_chains=2, **tiny)
     for site, draws in two.samples.items():

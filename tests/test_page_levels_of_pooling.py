@@ -139,3 +139,8 @@ def test_the_tutorial_preset_runs_the_tutorials_sampler_settings(page):
     assert_levels_of_pooling_offers_each_fits_code(at, chains=1, warmup=500, draws=1000)
     assert all("of 1,000 draws" in n or "in 1,000 draws" in n for n in divergence_notes(at))
     assert "the settings here" in divergence_notes(at)[0]
+    # one chain: R-hat is the split R-hat within it (its two halves), a number, and said so
+    r_hats = [m for m in at.metric if m.label.startswith("max R-hat")]
+    assert [m.label for m in r_hats] == ["max R-hat (1 chain)"] * 3
+    assert all(np.isfinite(float(m.value)) for m in r_hats), [m.value for m in r_hats]
+    assert not any("chains disagree" in w.value for w in at.warning)

@@ -6,9 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from hbviz import nuts
 from hbviz import pooling as levels
 from hbviz.nuts import SUMMARY_COLUMNS
-from hbviz.plots import pooling, style
+from hbviz.plots import eight_schools, pooling, style
 
 VALUES = np.array([10.0, 12, 9, 11, 8])
 GROUPS = ["a", "a", "b", "b", "c"]
@@ -107,3 +108,41 @@ def test_check_data_names_the_row_and_column(table, message):
 
 def test_check_data_accepts_the_lecture_data():
     levels.check_data(pd.DataFrame({"group": GROUPS, "value": VALUES}))
+
+
+def pooling_fit(rng, *, scale: str, groups: int = 3) -> nuts.Fit:
+    """A Fit-shaped stand-in (2 chains × 50 draws): mu per group or observation, and its scale."""
+    samples = {"mu": rng.normal(size=(2, 50, groups)), "sigma": rng.exponential(size=(2, 50, 5))}
+    samples[scale] = samples.get(scale, rng.exponential(size=(2, 50)))
+    diverging = rng.random((2, 50)) < 0.1
+    return nuts.Fit(samples, diverging, int(diverging.sum()), pd.DataFrame(), "pooling")
+
+
+def test_pooling_funnel_picks_the_first_location_against_its_scale(rng):
+    names = ["a", "b", "c"]
+    no = pooling_fit(rng, scale="sigma", groups=5)
+    funnel = levels.pooling_funnel("no", no, centered=False, values=VALUES, names=names)
+    mu, sigma, diverging = funnel.fits["no pooling"]
+    np.testing.assert_array_equal(mu, no.samples["mu"][..., 0])
+    np.testing.assert_array_equal(sigma, no.samples["sigma"][..., 0])
+    assert diverging is no.diverging and funnel.group_label == "#1 (y = 10)"
+    # the figure draws it: one panel, the first observation named on its axis
+    fig = eight_schools.funnel_plot(**funnel._asdict())
+    assert fig.layout.xaxis.title.text == "no pooling: μ of observation #1 (y = 10)"
+
+    centered, noncentered = pooling_fit(rng, scale="tau"), pooling_fit(rng, scale="tau")
+    alone = levels.pooling_funnel("partial", centered, centered=True, values=VALUES, names=names)
+    assert list(alone.fits) == ["centered"] and alone.group_label == "a"
+    np.testing.assert_array_equal(alone.fits["centered"][1], centered.samples["tau"])
+    # the non-centered fit is shown beside the centered one, whose neck it removes
+    both = levels.pooling_funnel(
+        "partial", noncentered, centered=False, values=VALUES, names=names, centered_fit=centered
+    )
+    assert list(both.fits) == ["centered", "non-centered"]
+    np.testing.assert_array_equal(both.fits["non-centered"][0], noncentered.samples["mu"][..., 0])
+    assert both.fits["centered"][2] is centered.diverging
+    assert levels.pooling_funnel("complete", no, centered=False, values=VALUES, names=names) is None
+    with pytest.raises(ValueError, match="centered_fit is None"):
+        levels.pooling_funnel("partial", noncentered, centered=False, values=VALUES, names=names)
+    with pytest.raises(ValueError, match="'some'"):
+        levels.pooling_funnel("some", no, centered=False, values=VALUES, names=names)

@@ -107,9 +107,8 @@ def test_risk_does_not_depend_on_mu_and_curve_matches_the_table():
 def test_counts_against_closed_forms():
     # τ = 0: every θ_j is the base rate p, so E[((y + 1)/(n + 2) − p)²] is known exactly
     p, n, groups, reps = 0.3, 40, 8, 400  # n = 40: the page's compiled program
-    table = simulation.pooling_risk_counts(
-        groups=groups, sizes=n, base_rate=p, tau=0.0, replications=reps, seed=5
-    )
+    truth = simulation.CountsTruth(groups=groups, sizes=n, base_rate=p)
+    table = simulation.pooling_risk_counts(truth, tau=0.0, replications=reps, seed=5)
 
     def mse(trials):
         return (trials * p * (1 - p) + (1 - 2 * p) ** 2) / (trials + 2) ** 2
@@ -129,9 +128,8 @@ def test_counts_wiring_populations_and_improper_posteriors():
     logit = special.logit(stats.beta.rvs(alpha, beta, size=200_000, random_state=1))
     assert logit.std() == pytest.approx(0.7, rel=0.02)
     # a rate of 0.1 % in groups of 40: most data sets are all zeros, whose posterior is improper
-    table = simulation.pooling_risk_counts(
-        groups=8, sizes=40, base_rate=0.001, tau=0.5, population="logit_normal", replications=50
-    )
+    truth = simulation.CountsTruth(8, sizes=40, base_rate=0.001, population="logit_normal")
+    table = simulation.pooling_risk_counts(truth, tau=0.5, replications=50)
     assert table.attrs["improper"] > 20
     assert np.isfinite(table.to_numpy()).all()
     assert (table["coverage"].between(0, 1)).all()
@@ -141,9 +139,8 @@ def test_examples_hold_the_truth_and_three_series():
     ex = simulation.example_estimates(groups=6, mu=1.0, tau=3.0, sigma=[5, 6, 7, 8, 9, 10])
     assert list(ex.table["series"].unique()) == list(POOLING_SERIES)
     np.testing.assert_allclose(ex.table["truth"].to_numpy()[:6], ex.theta)
-    counts = simulation.example_counts(
-        groups=4, sizes=simulation.group_sizes(4, 5, 40), base_rate=0.3, tau=0.5
-    )
+    sizes = simulation.group_sizes(4, 5, 40)
+    counts = simulation.example_counts(simulation.CountsTruth(4, sizes, base_rate=0.3), tau=0.5)
     assert counts.scale.tolist() == [5, 10, 20, 40]
     assert (counts.table[["lower", "upper"]].to_numpy() >= 0).all()
 
@@ -171,9 +168,15 @@ def test_bad_values_are_named(kwargs, match):
         (dict(sizes=0), "n"),
         (dict(sizes=10_000), "sizes"),
         (dict(population="gamma"), "population"),
+        (dict(sizes=[10, 20]), "one per group"),
+        (dict(tau=-1.0), "tau"),
     ],
 )
 def test_bad_count_values_are_named(kwargs, match):
-    args = dict(groups=8, sizes=10, base_rate=0.2, tau=0.5, replications=10) | kwargs
+    tau = kwargs.pop("tau", 0.5)
+    truth = simulation.CountsTruth(groups=8, sizes=10, base_rate=0.2)._replace(**kwargs)
+    # the table and the example check the truth alike
     with pytest.raises(ValueError, match=match):
-        simulation.pooling_risk_counts(**args)
+        simulation.pooling_risk_counts(truth, tau=tau, replications=10)
+    with pytest.raises(ValueError, match=match):
+        simulation.example_counts(truth, tau=tau)

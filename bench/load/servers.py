@@ -48,7 +48,8 @@ def start_streamlit(port: int, log, *, env: dict[str, str] | None = None) -> sub
         cwd=ROOT,
         stdout=log,
         stderr=subprocess.STDOUT,
-        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
+        # NUTS programs built in a child process, as `make run` does (the test suite sets 0)
+        env={**os.environ, "PYTHONPATH": str(ROOT), "HBVIZ_COMPILE_IN_CHILD": "1", **(env or {})},
     )
 
 
