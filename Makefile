@@ -33,7 +33,7 @@ format: $(VENV)/.dev-installed
 bench: $(VENV)/.dev-installed
 	$(PY) bench/run.py
 
-# hbviz's NUTS refit against nutpie, PyMC and NumPyro (bench/peers.py; 23 minutes at load 7-14), in a venv
+# hbviz's NUTS refit against nutpie, PyMC and NumPyro (bench/peers.py; 13-23 minutes at load 6-14), in a venv
 # of its own so that the peers' packages never reach the app's: writes its section of bench/RESULTS.md.
 PEERS_VENV ?= .venv-peers
 PEERS_PY := $(PEERS_VENV)/bin/python
