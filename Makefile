@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test lint format bench load screenshots clean
+.PHONY: run test lint format bench bench-peers load screenshots clean
 
 $(VENV)/.run-installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,20 @@ format: $(VENV)/.dev-installed
 bench: $(VENV)/.dev-installed
 	$(PY) bench/run.py
 
+# hbviz's NUTS refit against nutpie, PyMC and NumPyro (bench/peers.py; 13-23 minutes at load 6-14), in a venv
+# of its own so that the peers' packages never reach the app's: writes its section of bench/RESULTS.md.
+PEERS_VENV ?= .venv-peers
+PEERS_PY := $(PEERS_VENV)/bin/python
+
+$(PEERS_VENV)/.installed: requirements.txt bench/requirements-peers.txt
+	test -x $(PEERS_PY) || $(PYTHON) -m venv $(PEERS_VENV)
+	$(PEERS_PY) -m pip install --quiet --upgrade pip
+	$(PEERS_PY) -m pip install --quiet -r requirements.txt -r bench/requirements-peers.txt
+	touch $@
+
+bench-peers: $(PEERS_VENV)/.installed
+	$(PEERS_PY) bench/run.py --only peers --into-results
+
 # The server's capacity: 25, 50 and 100 websocket sessions on one server, then on two behind nginx
 # (Debian's nginx: apt-get install -y nginx). About 20 minutes; writes bench/LOAD.md.
 load: $(VENV)/.dev-installed
@@ -45,4 +59,4 @@ screenshots: $(VENV)/.dev-installed
 	cp tests/screenshots/*.png docs/screenshots/
 
 clean:
-	rm -rf $(VENV) .jax_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(PEERS_VENV) .jax_cache .pytest_cache .ruff_cache

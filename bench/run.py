@@ -18,7 +18,8 @@ page after a control moves, through ``streamlit.testing.v1.AppTest``), ``scaling
 ``simulation`` (bench/simulation.py: the simulation lab's R = 1000 data sets against a plain
 NumPy loop over them, and the page's warm rerun),
 ``regression`` (bench/regression.py: refits of the regression models after a control moves,
-and the Your-data page's rerun).
+and the Your-data page's rerun), ``peers`` (bench/peers.py: NUTS refits against nutpie, PyMC and
+NumPyro, each in its own process; needs bench/requirements-peers.txt, ``make bench-peers``).
 Shared helpers (settings, timer, statistics, tables, child processes) are in bench/harness.py.
 The sections use hbviz's public API only.
 
@@ -64,6 +65,7 @@ BENCHES = {
     "browser": ("browser", "bench_browser"),
     "simulation": ("simulation", "bench_simulation"),
     "regression": ("regression", "bench_regression"),
+    "peers": ("peers", "bench_peers"),
 }
 SECTIONS = tuple(BENCHES)
 
@@ -82,6 +84,8 @@ def run_child_measurement(args: argparse.Namespace) -> None:
         section_function("page_reruns", "child_pages")(args.moves)
     elif args.child == "simulation_page":
         section_function("simulation", "child_page")(args.moves)
+    elif args.child == "peer":
+        section_function("peers", "child_peer")(args.spec)
     elif args.child == "scale":
         child_scale = section_function("scaling", "child_scale")
         child_scale(args.model, args.groups, args.draws, args.repeats, args.measure)
@@ -136,6 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--draws", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--repeats", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--measure", default="time", help=argparse.SUPPRESS)
+    parser.add_argument("--spec", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     if args.child:
