@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import functools
 import gc
 import json
 import os
@@ -192,7 +191,7 @@ def measure_stages() -> None:
     model_args = (sigma, np.float64(0), np.float64(5), np.float64(5), y)
     leaves, tree = jax.tree.flatten(model_args)
     types = tuple((np.shape(x), np.result_type(x)) for x in leaves)
-    args = nuts._example_args(static, types, tree)
+    function, args, _ = nuts._flat_chain_program(static, types, tree)
 
     def stage(name: str, call):
         gc.collect()
@@ -211,7 +210,7 @@ def measure_stages() -> None:
 
     for source in ("real compile (empty persistent cache)", "load from the persistent cache"):
         start = stage(f"{source}: start", rss_mb)
-        jitted = jax.jit(functools.partial(nuts._advance_chain.__wrapped__, **static))
+        jitted = jax.jit(function)
         traced = stage(f"{source}: trace", lambda f=jitted: f.trace(*args))
         lowered = stage(f"{source}: lower", traced.lower)
         program = stage(f"{source}: compile", lowered.compile)

@@ -4,10 +4,11 @@ JAX's persistent cache (:mod:`hbviz`'s ``JAX_CACHE_DIR``) keeps compiled executa
 process finds one only after it has traced and lowered the program: for a NUTS program NumPyro
 builds the model and the sampler in Python, about 1.1 s, and lowering takes 0.3 s more (bench/
 RESULTS.md, Cold start). :func:`build` keeps each program as ``jax.export`` keeps it (StableHLO,
-serialized) in ``JAX_CACHE_DIR/hbviz-exported``, with what it needs to be called again: the
-pytree structures of its arguments and results and a zero-filled example of its arguments (the
-chains' initial state is an argument of the program, and only a trace knows its shapes). A later
-process deserializes it in milliseconds and compiles it, which the persistent cache answers.
+serialized) in ``JAX_CACHE_DIR/hbviz-exported``. Programs here take and return flat lists of
+arrays, so the file needs nothing but the serialized program (its argument shapes included) and
+a little JSON the caller wrote while tracing (which result is which): no pickle, nothing run but
+XLA. A later process deserializes it in milliseconds and compiles it, which the persistent cache
+answers.
 
 On a miss, :func:`build` first asks a short-lived child process to build the program (given a
 ``child`` recipe): the child traces, lowers and compiles it, writing the file and JAX's persistent
@@ -20,7 +21,7 @@ A file is named by a digest of everything the program depends on: the versions o
 and NumPyro, the text of every module of hbviz, the program's name, its static arguments and its
 argument types. Any change makes a new name; a file that cannot be read is ignored and written
 again. Files are written whole and renamed into place, so a process never reads a half-written
-one. They are trusted as JAX's own cache is: the folder is the project's.
+one.
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ import hashlib
 import importlib
 import json
 import os
-import pickle
 import subprocess
 import sys
 import tempfile
@@ -75,21 +75,27 @@ def _path(name: str, key: tuple) -> Path:
     return STORE / f"{name}-{digest.hexdigest()[:32]}.bin"
 
 
+_MAGIC = b"hbviz-exported 2\n"
+
+
 def _load(path: Path):
+    """(exported program, meta) from ``path``, or None if it is missing or unreadable."""
     try:
-        with path.open("rb") as file:
-            blob, in_tree, out_tree, example = pickle.load(file)
-        return export.deserialize(bytearray(blob)), in_tree, out_tree, example
+        blob = path.read_bytes()
+        if not blob.startswith(_MAGIC):
+            return None
+        header, program = blob[len(_MAGIC) :].split(b"\n", 1)
+        return export.deserialize(bytearray(program)), json.loads(header)
     except Exception:  # missing, truncated, or written by another version: build it again
         return None
 
 
-def _save(path: Path, exported, in_tree, out_tree, example) -> None:
+def _save(path: Path, exported, meta: dict) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        payload = pickle.dumps((bytes(exported.serialize()), in_tree, out_tree, example))
+        header = json.dumps(meta, separators=(",", ":")).encode()
         with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as file:
-            file.write(payload)
+            file.write(_MAGIC + header + b"\n" + bytes(exported.serialize()))
         os.replace(file.name, path)
     except Exception:  # a read-only or full disk: the program still runs, the next process traces
         return
@@ -128,45 +134,37 @@ def _child_main() -> None:
 def build(
     name: str,
     key: tuple,
-    function: Callable,
-    example: Callable[[], tuple],
+    trace: Callable[[], tuple[Callable, list, dict]],
     *,
     child: dict | None = None,
-) -> tuple[Callable, tuple]:
-    """The compiled program of ``function(*args)`` and an example of its arguments.
+) -> tuple[Callable, dict, list]:
+    """The compiled program ``name`` with ``key``, its meta and its argument types.
 
-    ``key`` (hashable, with a stable ``repr``) must tell apart every program that ``function``
-    and ``name`` can stand for; ``example()`` gives arguments of the right pytree structure,
-    shapes and types (it may trace, and is called only when the program is not on disk). Call
-    under the caller's tracing lock. The program takes arguments of the example's structure and
-    returns ``function``'s results. ``child`` (``{"builder": "module:function", "spec": ...}``,
-    JSON) builds the same program in a child process: ``function(spec)`` there must call
-    :func:`build` with the same ``name`` and ``key`` and return the path it wrote.
+    ``key`` (hashable, with a stable ``repr``) must tell apart every program ``name`` can stand
+    for. ``trace()`` is called only when the program is not on disk: it returns a function of a
+    flat list of arrays returning a flat list, example arguments (shapes and types are what
+    count), and a dict of JSON values that the function fills while it is traced (what its
+    results are). Call under the caller's tracing lock. ``child``
+    (``{"builder": "module:function", "spec": ...}``, JSON) builds the same program in a child
+    process first: ``function(spec)`` there must call :func:`build` with the same ``name`` and
+    ``key`` and return the path it wrote.
+
+    Returns the compiled program (called with the flat arguments, returning the flat results),
+    the meta, and the arguments' types (``jax.ShapeDtypeStruct``).
     """
     stored = None if export is None else _load(path := _path(name, key))
     if stored is None and child is not None and _compile_in_child():
         _build_in_child(child, path)
         stored = _load(path)
     if stored is None:
-        args = example()
-        leaves, in_tree = jax.tree.flatten(args)
+        function, example, meta = trace()
         if export is None:
-            return jax.jit(function).lower(*args).compile(), args
-        results = []
-
-        def flat(*leaves):
-            outputs, tree = jax.tree.flatten(function(*jax.tree.unflatten(in_tree, leaves)))
-            results.append(tree)
-            return outputs
-
-        exported = export.export(jax.jit(flat))(*leaves)
-        out_tree, example_leaves = results[-1], [np.asarray(leaf) for leaf in leaves]
-        _save(path, exported, in_tree, out_tree, example_leaves)
+            lowered = jax.jit(function).lower(*example)
+            types = [jax.ShapeDtypeStruct(np.shape(x), np.result_type(x)) for x in example]
+            return lowered.compile(), meta, types
+        exported = export.export(jax.jit(function))(*example)
+        _save(path, exported, meta)
     else:
-        exported, in_tree, out_tree, example_leaves = stored
-    compiled = jax.jit(exported.call).lower(*example_leaves).compile()
-
-    def program(*args):
-        return jax.tree.unflatten(out_tree, compiled(*jax.tree.leaves(args)))
-
-    return program, jax.tree.unflatten(in_tree, example_leaves)
+        exported, meta = stored
+    types = [jax.ShapeDtypeStruct(aval.shape, aval.dtype) for aval in exported.in_avals]
+    return jax.jit(exported.call).lower(*types).compile(), meta, types

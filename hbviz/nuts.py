@@ -171,9 +171,14 @@ def _advance_chain(
     return state, jax.vmap(kernel.postprocess_fn(model_args, {}))(z), diverging
 
 
-def _example_args(static: dict, arg_types: tuple, tree) -> tuple:
-    """Zero-filled arguments of the chain program for model arguments of these types (shape,
-    dtype), their chain state a placeholder of the right shapes (which takes a trace to know)."""
+def _flat_chain_program(static: dict, arg_types: tuple, tree) -> tuple[Callable, list, dict]:
+    """The chain program on flat lists of arrays, for :mod:`hbviz._exported`: its function, zero
+    arguments of the right shapes and types, and its meta (the number of state arrays; the
+    sites, filled in when the function is traced).
+
+    Arguments: the chain's key, the state's arrays, the model arguments' arrays, ``num_active``,
+    ``start``; results: the new state's arrays, each site's draws (sites sorted by name), the
+    diverging flags. Knowing the state's shapes takes a trace of NumPyro's ``init``."""
     zeros = jax.tree.unflatten(tree, [np.zeros(shape, dtype) for shape, dtype in arg_types])
     state = jax.eval_shape(
         lambda key, a: _initialized_kernel(
@@ -182,8 +187,29 @@ def _example_args(static: dict, arg_types: tuple, tree) -> tuple:
         jax.random.PRNGKey(0),
         zeros,
     )
-    placeholder = jax.tree.map(lambda s: np.zeros(s.shape, s.dtype), state)
-    return (np.zeros(2, np.uint32), placeholder, zeros, np.int64(0), np.True_)
+    state_leaves, state_tree = jax.tree.flatten(state)
+    num_state, num_args = len(state_leaves), len(arg_types)
+    meta: dict = {"state_leaves": num_state}
+
+    def function(key, *rest):
+        new_state, samples, diverging = _advance_chain.__wrapped__(
+            key,
+            jax.tree.unflatten(state_tree, rest[:num_state]),
+            jax.tree.unflatten(tree, rest[num_state : num_state + num_args]),
+            *rest[num_state + num_args :],  # num_active, start
+            **static,
+        )
+        meta["sites"] = sorted(samples)
+        return [*jax.tree.leaves(new_state), *(samples[s] for s in meta["sites"]), diverging]
+
+    example = [
+        np.zeros(2, np.uint32),
+        *(np.zeros(leaf.shape, leaf.dtype) for leaf in state_leaves),
+        *jax.tree.leaves(zeros),
+        np.int64(0),
+        np.True_,
+    ]
+    return function, example, meta
 
 
 def _chain_key(static: dict, arg_types: tuple, tree) -> tuple:
@@ -215,30 +241,27 @@ def _build_in_child(spec: dict):
     arg_types = tuple((tuple(shape), dtype) for shape, dtype in spec["arg_types"])
     tree = jax.tree.structure(tuple(range(len(arg_types))))
     key = _chain_key(static, arg_types, tree)
-    function = partial(_advance_chain.__wrapped__, **static)
-    example = partial(_example_args, static, arg_types, tree)
-    _exported.build("nuts-chain", key, function, example)
+    _exported.build("nuts-chain", key, partial(_flat_chain_program, static, arg_types, tree))
     return _exported._path("nuts-chain", key)
 
 
 def _chain_program(model_args: tuple, static: dict, status):
     """The compiled chain program for ``static`` (model, options, warm-up length) and the types
-    of ``model_args``, and zero-filled example arguments of it (their chain state a placeholder
-    of the right shapes), from the process's program cache; built under the tracing lock, or
-    loaded from :mod:`hbviz._exported`'s store without tracing."""
+    of ``model_args`` (:func:`_flat_chain_program`), its meta and its arguments' types, from the
+    process's program cache: built under the tracing lock, by a child process, or loaded from
+    :mod:`hbviz._exported`'s store without tracing."""
     leaves, tree = jax.tree.flatten(model_args)
     arg_types = tuple((np.shape(x), np.result_type(x).str) for x in leaves)
     key = _chain_key(static, arg_types, tree)
 
     def build():
-        # a function object made for this compile: JAX's tracing caches are keyed by it, and go
-        # with it when its program is evicted (through the module-level function they would keep
-        # the jaxprs of every program ever compiled, ~40 MB each: `bench/memory.py programs`)
-        function = partial(_advance_chain.__wrapped__, **static)
-        example = partial(_example_args, static, arg_types, tree)
+        # Traced through a function made for this compile: JAX's tracing caches are keyed by it
+        # and go with it when its program is evicted (through one module-level function they
+        # would keep the jaxprs of every program compiled, ~40 MB each: bench/memory.py).
+        trace = partial(_flat_chain_program, static, arg_types, tree)
         flat = tree == jax.tree.structure(tuple(range(len(leaves))))
         child = {"builder": "hbviz.nuts:_build_in_child", "spec": _child_spec(static, arg_types)}
-        return _exported.build("nuts-chain", key, function, example, child=child if flat else None)
+        return _exported.build("nuts-chain", key, trace, child=child if flat else None)
 
     keep = getattr(_keeping, "on", False)
     return _PROGRAMS.get(("nuts-chain", key), build, keep=keep, status=status)
@@ -298,9 +321,20 @@ def _run_chains(
     static = {**static, "num_warmup": num_warmup}
     # Fetched once and held for the whole fit: with other sessions compiling other sizes, a
     # lookup per chunk could find it evicted and compile it again mid-fit.
-    advance, (_, placeholder, *_) = _chain_program(model_args, static, status)
+    program, meta, types = _chain_program(model_args, static, status)
+    num_state, sites = meta["state_leaves"], meta["sites"]
+    arg_types = types[1 + num_state : -2]  # after the key and the state; before num_active, start
+    arg_leaves = [
+        np.asarray(x, t.dtype) for x, t in zip(jax.tree.leaves(model_args), arg_types, strict=True)
+    ]
+
+    def advance(key, state, num_active, start):
+        out = program(key, *state, *arg_leaves, num_active, start)
+        return out[:num_state], dict(zip(sites, out[num_state:-1], strict=True)), out[-1]
+
+    placeholder = [np.zeros(t.shape, t.dtype) for t in types[1 : 1 + num_state]]
     keys = [jax.random.fold_in(rng_key, chain) for chain in range(num_chains)]
-    states = [advance(key, placeholder, model_args, np.int64(0), np.True_)[0] for key in keys]
+    states = [advance(key, placeholder, np.int64(0), np.True_)[0] for key in keys]
     total, done, pieces = num_warmup + num_samples, 0, []
     if report is not None:
         report(0.0)
@@ -308,7 +342,7 @@ def _run_chains(
         for begin in range(0, phase_length, _CHUNK):
             num_active = np.int64(min(_CHUNK, phase_length - begin))
             steps = [
-                advance(key, state, model_args, num_active, np.False_)
+                advance(key, state, num_active, np.False_)
                 for key, state in zip(keys, states, strict=True)
             ]
             states = [state for state, _, _ in steps]

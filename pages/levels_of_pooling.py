@@ -165,4 +165,5 @@ for regime, centered in forms:
     if funnel is None:
         continue
     st.markdown(lecture_notes.pooling_why(regime, groups=len(names)))
-    _ui.plot(funnel_figs.funnel_plot, **funnel._asdict(), key=f"funnel-{regime}-pooling")
+    key = {"no": "funnel-no-pooling", "partial": "funnel-partial-pooling"}[regime]
+    _ui.plot(funnel_figs.funnel_plot, **funnel._asdict(), key=key)
