@@ -48,9 +48,10 @@ DIVERGENCE_FRACTION_MAX = 0.01
 _TAIL_PROB = 0.05
 # fewer draws per chain and ArviZ returns NaN
 _MIN_DRAWS = 4
-# elements are processed in blocks of about this many draws, which bounds the FFT's temporaries
-# (a block's spectrum is twice its draws in complex numbers) whatever the number of elements
-_BLOCK_DRAWS = 1 << 22
+# elements are processed in blocks of about this many draws: the temporaries (ranks, spectra)
+# peak near 100 bytes a draw, so 53 MB here against 405 MB for 1,000 × 4,000 draws in one block
+# (tracemalloc), as fast (0.84 s either way, 2 cores)
+_BLOCK_DRAWS = 1 << 19
 
 
 def _chains_first(draws) -> np.ndarray:
