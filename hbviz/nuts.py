@@ -441,25 +441,31 @@ def posterior_summary(
     DataFrame indexed by site (``"mu"``) or site element (``"theta[0]"``, ``"x[1,2]"``), with the
     columns :data:`SUMMARY_COLUMNS`.
     """
-    rows = {}
+    labels, tables = [], []
     for name, draws in samples.items():
         draws = np.asarray(draws, dtype=np.float64)
-        flat = draws.reshape((-1, *draws.shape[2:]))
-        undefined = np.full(draws.shape[2:], np.nan)
+        site_shape = draws.shape[2:]
+        flat = draws.reshape(-1, int(np.prod(site_shape)))
+        undefined = np.full(flat.shape[1], np.nan)
+        low, high = np.quantile(flat, [0.05, 0.95], axis=0)
+        ess_bulk, ess_tail, r_hat = (d.ravel() for d in diagnostics.rank_diagnostics(draws))
         stats = {
             "mean": undefined if name in moments_undefined else flat.mean(axis=0),
             "sd": undefined if name in moments_undefined else flat.std(axis=0, ddof=1),
             "median": np.median(flat, axis=0),
-            "5%": np.quantile(flat, 0.05, axis=0),
-            "95%": np.quantile(flat, 0.95, axis=0),
-            "n_eff": diagnostics.ess_bulk(draws),
-            "ess_tail": diagnostics.ess_tail(draws),
-            "r_hat": diagnostics.r_hat(draws),
+            "5%": low,
+            "95%": high,
+            "n_eff": ess_bulk,
+            "ess_tail": ess_tail,
+            "r_hat": r_hat,
         }
-        for index in np.ndindex(draws.shape[2:]):
-            label = f"{name}[{','.join(map(str, index))}]" if index else name
-            rows[label] = [float(np.asarray(stats[c])[index]) for c in SUMMARY_COLUMNS]
-    return pd.DataFrame.from_dict(rows, orient="index", columns=list(SUMMARY_COLUMNS))
+        tables.append(np.column_stack([stats[c] for c in SUMMARY_COLUMNS]))
+        labels += [
+            f"{name}[{','.join(map(str, index))}]" if index else name
+            for index in np.ndindex(site_shape)
+        ]
+    table = np.concatenate(tables) if tables else np.empty((0, len(SUMMARY_COLUMNS)))
+    return pd.DataFrame(table, index=labels, columns=list(SUMMARY_COLUMNS))
 
 
 _REGIMES = ("no", "complete", "partial")

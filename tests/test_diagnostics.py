@@ -74,13 +74,116 @@ def test_one_chain_gets_its_split_r_hat(rng):
     )
 
 
-@pytest.mark.parametrize(("chains", "draws"), [(2, 7), (2, 1001), (4, 100)])
-def test_the_one_chain_computation_is_arviz_s_on_several_chains(rng, chains, draws):
-    # ArviZ returns NaN below two chains; hbviz's own split R̂, used for one chain, is the same
-    # computation: on two or more chains it gives ArviZ's numbers.
-    x = ar1_chains(rng, 0.5, chains, draws)
-    expected = float(array_stats.rhat(x, chain_axis=0, draw_axis=1))
-    assert diagnostics._split_rank_r_hat(x) == pytest.approx(expected, rel=1e-12)
+def draws_of_every_kind(rng, chains: int, draws: int) -> np.ndarray:
+    """Draws (chains, draws, 12) whose elements exercise each branch of the diagnostics."""
+    x = np.empty((chains, draws, 12))
+    x[..., 0] = rng.normal(size=(chains, draws))
+    x[..., 1] = ar1_chains(rng, 0.9, chains, draws)  # slow mixing: long Geyer sequences
+    x[..., 2] = ar1_chains(rng, -0.9, chains, draws)  # antithetic: ESS above the draws
+    x[..., 3] = rng.standard_cauchy(size=(chains, draws))  # heavy tails
+    x[..., 4] = rng.poisson(1.0, size=(chains, draws))  # integers: ties in the ranks
+    x[..., 5] = rng.integers(0, 2, size=(chains, draws))  # two values only
+    x[..., 6] = 3.0  # constant: R̂ NaN, both ESS the number of (split) draws
+    x[..., 7] = rng.normal(size=(chains, draws))
+    x[0, 0, 7] = np.nan  # ArviZ: NaN for all three
+    x[..., 8] = np.arange(draws) >= draws // 2  # each half-chain constant: R̂ infinite or huge
+    x[..., 9] = np.sign(rng.normal(size=(chains, draws)))  # folded draws may be all equal
+    x[..., 10] = rng.normal(size=(chains, draws))
+    x[-1, -1, 10] = np.inf
+    x[..., 11] = ar1_chains(rng, 0.5, chains, draws) + np.linspace(0.0, 2.0, draws)  # drifting
+    return x
+
+
+def arviz_r_hat_any_chains(x: np.ndarray) -> np.ndarray:
+    """ArviZ's rank-normalized split R̂ from its own steps, without its two-chain minimum."""
+    out = np.empty(x.shape[2:])
+    for index in np.ndindex(out.shape):
+        chains = x[(slice(None), slice(None), *index)]
+        if np.isnan(chains).any():
+            out[index] = np.nan
+            continue
+        split = array_stats._split_chains(chains)
+        folded = np.abs(split - np.median(split))
+        bulk = array_stats._rhat(array_stats._z_scale(split))
+        out[index] = max(bulk, array_stats._rhat(array_stats._z_scale(folded)))
+    return out
+
+
+@pytest.mark.parametrize("chains", [1, 2, 4])
+@pytest.mark.parametrize("draws", [4, 5, 7, 100, 1001])
+def test_diagnostics_are_arviz_s(rng, chains, draws):
+    # hbviz computes every element at once; ArviZ, the reference, one at a time
+    x = draws_of_every_kind(rng, chains, draws)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        any_chains = arviz_r_hat_any_chains(x)
+        expected = {
+            "ess_bulk": array_stats.ess(x, chain_axis=0, draw_axis=1, method="bulk"),
+            "ess_tail": array_stats.ess(x, chain_axis=0, draw_axis=1, method="tail", prob=0.05),
+            # ArviZ's rhat is NaN below two chains: its steps without that minimum, for one
+            "r_hat": array_stats.rhat(x, chain_axis=0, draw_axis=1) if chains > 1 else any_chains,
+        }
+    together = diagnostics.rank_diagnostics(x)
+    for name, value in expected.items():
+        np.testing.assert_allclose(getattr(diagnostics, name)(x), value, rtol=1e-10, err_msg=name)
+        np.testing.assert_array_equal(getattr(together, name), getattr(diagnostics, name)(x))
+    assert np.isnan(together.r_hat[[6, 7]]).all()
+    assert together.ess_bulk[6] == together.ess_tail[6] == chains * (draws // 2) * 2
+    if chains > 1:  # the steps without ArviZ's minimum are its rhat on two or more chains
+        np.testing.assert_allclose(any_chains, expected["r_hat"], rtol=1e-12)
+
+
+def test_short_chains_reach_every_turn_of_geyer_s_sequence(rng):
+    # 200 elements of 2 × 20 draws: Geyer's sequence stops on a negative pair, at the last lag,
+    # with its even lag kept or dropped, and is capped by the monotone rule, all in this sample
+    x = rng.normal(size=(2, 20, 200))
+    together = diagnostics.rank_diagnostics(x)
+    np.testing.assert_allclose(
+        together.ess_bulk, array_stats.ess(x, chain_axis=0, draw_axis=1), rtol=1e-10
+    )
+    expected_tail = array_stats.ess(x, chain_axis=0, draw_axis=1, method="tail", prob=0.05)
+    np.testing.assert_allclose(together.ess_tail, expected_tail, rtol=1e-10)
+    np.testing.assert_allclose(together.r_hat, array_stats.rhat(x, 0, 1), rtol=1e-10)
+
+
+def test_diagnostics_of_elements_in_blocks_are_those_of_each_alone(rng, monkeypatch):
+    # large sites are processed a block of elements at a time to bound the FFT's memory
+    x = draws_of_every_kind(rng, 2, 50)
+    whole = diagnostics.rank_diagnostics(x)
+    monkeypatch.setattr(diagnostics, "_BLOCK_DRAWS", 250)  # 2 elements a block
+    np.testing.assert_array_equal(diagnostics.rank_diagnostics(x), whole)
+    assert (
+        diagnostics.r_hat(x[:, :3]).shape == (12,) and np.isnan(diagnostics.r_hat(x[:, :3])).all()
+    )
+
+
+def test_posterior_summary_is_the_elementwise_table(rng):
+    # every element of every kind, against NumPy and ArviZ one element at a time
+    draws = {
+        "mu": rng.normal(size=(2, 9)),
+        "theta": draws_of_every_kind(rng, 2, 9).reshape(2, 9, 3, 4),
+    }
+    # the sd of draws with an infinite one is NaN, the R̂ of constant draws 0/0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        summary = nuts.posterior_summary(draws, moments_undefined=("mu",))
+        expected = {}
+        for site, x in draws.items():
+            for index in np.ndindex(x.shape[2:]):
+                label = f"{site}[{','.join(map(str, index))}]" if index else site
+                y = x[(slice(None), slice(None), *index)]
+                expected[label] = [
+                    np.nan if site == "mu" else y.mean(),
+                    np.nan if site == "mu" else y.std(ddof=1),
+                    np.median(y),
+                    np.quantile(y, 0.05),
+                    np.quantile(y, 0.95),
+                    array_stats.ess(y, chain_axis=0, draw_axis=1, method="bulk"),
+                    array_stats.ess(y, chain_axis=0, draw_axis=1, method="tail", prob=0.05),
+                    array_stats.rhat(y, chain_axis=0, draw_axis=1),
+                ]
+    assert summary.index.tolist() == list(expected)  # "mu", "theta[0,0]", …, "theta[2,3]"
+    assert list(summary.columns) == SUMMARY_COLUMNS
+    np.testing.assert_allclose(summary.to_numpy(), list(expected.values()), rtol=1e-10)
+    assert nuts.posterior_summary({}).shape == (0, len(SUMMARY_COLUMNS))
 
 
 def test_posterior_summary_reports_rank_r_hat_and_both_ess(rng):
@@ -127,6 +230,8 @@ def test_moments_that_do_not_exist_are_left_out(rng):
         ({"r_hat": 1.005, "n_eff": 399.0, "ess_tail": 700.0}, 0, False, "bulk ESS"),
         ({"r_hat": 1.005, "n_eff": 900.0, "ess_tail": 399.0}, 0, False, "tail ESS"),
         ({"r_hat": np.nan, "n_eff": np.nan, "ess_tail": np.nan}, 0, False, "R̂ reaches"),
+        # chains each stuck at its own value: R̂ is infinite, and counts
+        ({"r_hat": np.inf, "n_eff": 900.0, "ess_tail": 700.0}, 0, False, "R̂ reaches inf"),
     ],
 )
 def test_convergence_report_thresholds(row, divergences, passed, phrase):
