@@ -28,6 +28,7 @@ import importlib
 import os
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import partial
 from typing import NamedTuple
@@ -310,13 +311,14 @@ def keep_compiled() -> Iterator[None]:
 def _run_chains(
     rng_key, model_args, *, num_chains, num_warmup, num_samples, report, status, **static
 ):
-    """Warm-up and draws of each chain, chunk by chunk, through one compiled program; ``report``
-    (or None) is called with the fraction done after each chunk.
+    """Warm-up and draws of each chain, chunk by chunk, through one compiled program, each chain
+    in a thread of its own; ``report`` (or None) is called in this thread with the fraction done.
 
     Chain i starts from ``fold_in(rng_key, i)``, so a fit's first chains are those of a fit with
     fewer. The chains are not vectorized: each moves at its own pace (vectorized chains take
-    every iteration at the pace of the longest trajectory), and XLA runs the calls it is handed
-    for different chains side by side on the CPU's cores while this thread queues the next.
+    every iteration at the pace of the longest trajectory), and the threads run them side by
+    side on the CPU's cores (XLA runs a compiled program outside the GIL): eight schools,
+    4 × (1000 + 1000), 0.20 s against 0.45 s one chain after another on 2 cores.
     """
     static = {**static, "num_warmup": num_warmup}
     # Fetched once and held for the whole fit: with other sessions compiling other sizes, a
@@ -327,45 +329,69 @@ def _run_chains(
     arg_leaves = [
         np.asarray(x, t.dtype) for x, t in zip(jax.tree.leaves(model_args), arg_types, strict=True)
     ]
-
-    def advance(key, state, num_active, start):
-        out = program(key, *state, *arg_leaves, num_active, start)
-        return out[:num_state], dict(zip(sites, out[num_state:-1], strict=True)), out[-1]
-
     placeholder = [np.zeros(t.shape, t.dtype) for t in types[1 : 1 + num_state]]
-    keys = [jax.random.fold_in(rng_key, chain) for chain in range(num_chains)]
-    states = [advance(key, placeholder, np.int64(0), np.True_)[0] for key in keys]
-    total, done, pieces = num_warmup + num_samples, 0, []
-    if report is not None:
-        report(0.0)
-    for phase_length, keep in ((num_warmup, False), (num_samples, True)):
-        for begin in range(0, phase_length, _CHUNK):
-            num_active = np.int64(min(_CHUNK, phase_length - begin))
-            steps = [
-                advance(key, state, num_active, np.False_)
-                for key, state in zip(keys, states, strict=True)
-            ]
-            states = [state for state, _, _ in steps]
-            if keep:
-                pieces.append(
-                    [(samples, diverging, int(num_active)) for _, samples, diverging in steps]
-                )
-            done += int(num_active)
-            if report is not None:
-                jax.block_until_ready(states)
-                report(done / total)
-    # (chains, draws, ...) from each chain's chunks
-    by_chain = [
-        jax.tree.map(
-            lambda *xs: np.concatenate(xs),
-            *[
-                jax.tree.map(lambda x, k=k: np.asarray(x)[:k], (s, d))
-                for s, d, k in (p[c] for p in pieces)
-            ],
-        )
-        for c in range(num_chains)
-    ]
-    return jax.tree.map(lambda *xs: np.stack(xs), *by_chain)
+    total = num_warmup + num_samples
+    progress = _ChainsProgress(num_chains)
+
+    def run_chain(chain: int) -> tuple[dict, np.ndarray]:
+        key = jax.random.fold_in(rng_key, chain)
+        state = program(key, *placeholder, *arg_leaves, np.int64(0), np.True_)[:num_state]
+        pieces = []
+        for phase_length, keep in ((num_warmup, False), (num_samples, True)):
+            for begin in range(0, phase_length, _CHUNK):
+                if progress.cancelled:
+                    return {}, np.zeros(0, bool)
+                num_active = min(_CHUNK, phase_length - begin)
+                out = program(key, *state, *arg_leaves, np.int64(num_active), np.False_)
+                state = out[:num_state]
+                if keep:
+                    pieces.append([np.asarray(x)[:num_active] for x in out[num_state:]])
+                else:
+                    jax.block_until_ready(state)
+                progress.advanced(chain, num_active / total)
+        draws = [np.concatenate(column) for column in zip(*pieces, strict=True)]
+        return dict(zip(sites, draws[:-1], strict=True)), draws[-1]
+
+    with ThreadPoolExecutor(max_workers=num_chains, thread_name_prefix="hbviz-chain") as pool:
+        chains = [pool.submit(run_chain, chain) for chain in range(num_chains)]
+        try:
+            progress.follow(chains, report)
+        finally:  # this thread interrupted (a session's rerun): the chains stop at their next chunk
+            progress.cancelled = not all(chain.done() for chain in chains)
+        results = [chain.result() for chain in chains]
+    samples = {site: np.stack([r[0][site] for r in results]) for site in sites}
+    return samples, np.stack([r[1] for r in results])
+
+
+class _ChainsProgress:
+    """The chains' fractions done, written by their threads and followed by the caller's."""
+
+    def __init__(self, num_chains: int):
+        self.changed = threading.Condition()
+        self.fractions = [0.0] * num_chains
+        self.cancelled = False
+
+    def advanced(self, chain: int, fraction: float) -> None:
+        with self.changed:
+            self.fractions[chain] += fraction
+            self.changed.notify_all()
+
+    def follow(self, chains: list, report) -> None:
+        """Until every chain is done (or one failed): ``report`` the mean fraction as it moves."""
+        if report is not None:
+            report(0.0)
+        seen = 0.0
+        while not all(chain.done() for chain in chains):
+            with self.changed:
+                self.changed.wait(timeout=0.05)
+                fraction = sum(self.fractions) / len(self.fractions)
+            if any(chain.done() and chain.exception() for chain in chains):
+                return
+            if report is not None and fraction > seen:
+                seen = fraction
+                report(min(fraction, 1.0))
+        if report is not None and seen < 1.0:
+            report(1.0)
 
 
 class _Sampler(NamedTuple):

@@ -9,6 +9,7 @@ that the compiles are few.
 from __future__ import annotations
 
 import math
+import threading
 
 import numpy as np
 import pytest
@@ -352,3 +353,24 @@ def test_fit_pooling_rejects_bad_arguments(values, group, kwargs, message):
 def test_fit_binomial_hierarchy_rejects_bad_arguments(y, n, kwargs, message):
     with pytest.raises(ValueError, match=message):
         nuts.fit_binomial_hierarchy(y, n, **kwargs)
+
+
+def test_a_progress_callback_that_interrupts_stops_every_chain(schools):
+    """Streamlit stops a session's run by raising from inside its callbacks when a control
+    moves: the fit raises that, its chain threads stop at their next chunk, and the same fit
+    asked again runs whole."""
+    y, sigma = schools
+    sizes = {"num_chains": 3, "num_warmup": 300, "num_samples": 300, "seed": 8}
+
+    class Interrupted(Exception):
+        pass
+
+    def interrupt(fraction):
+        if fraction > 0.1:
+            raise Interrupted
+
+    with pytest.raises(Interrupted):
+        nuts.fit_normal_hierarchy(y, sigma, progress=interrupt, **sizes)
+    assert not [t for t in threading.enumerate() if t.name.startswith("hbviz-chain")]
+    fit = nuts.fit_normal_hierarchy(y, sigma, **sizes)
+    assert fit.samples["mu"].shape == (3, 300)
