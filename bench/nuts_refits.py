@@ -171,15 +171,13 @@ def bench_nuts(cfg: Config) -> Section:
         "process with JAX's defaults (no persistent cache), as in a NumPyro session; the ratio "
         "column and the target use it."
     )
-    per_step = hb.median / (2 * np.median(steps))
-    per_step_best = min(hb.times) / (2 * np.median(steps))
     sec.notes.append(
-        f"Where the time goes: a warm hbviz refit is the sampling itself, one call of one "
-        f"compiled program. The 4 vectorized chains move in lockstep, so an iteration costs the "
-        f"longest of the 4 trajectories: {np.median(steps):,.0f} leapfrog steps over the 1000 "
-        f"kept iterations (counted on the re-used MCMC's runs of the same data), about twice "
-        f"that with warm-up, so ≈ {per_step * 1e6:.0f} µs per lockstep leapfrog step at the "
-        f"median time, {per_step_best * 1e6:.0f} µs at the fastest. Summaries (R-hat, ESS, "
+        f"Where the time goes: a warm hbviz refit is the sampling itself: each of the 4 chains is "
+        f"a loop of 100-iteration calls of one compiled program, in a thread of its own, so the "
+        f"chains run side by side on the cores, each at its own trajectory lengths. NumPyro's "
+        f"vectorized chains move in lockstep instead: {np.median(steps):,.0f} leapfrog steps "
+        f"over the 1000 kept iterations at the longest of the 4 trajectories of each iteration "
+        f"(counted on the re-used MCMC's runs of the same data). Summaries (R-hat, ESS, "
         "quantiles) take ~10 ms of a fit. `MCMC.run` pays tracing, lowering and compiling on "
         "every call (section 4 splits these); with vectorized chains NumPyro 0.22 re-traces even "
         "a re-used MCMC object with `jit_model_args=True`."
