@@ -12,8 +12,9 @@ once more. :func:`runner_cache_size` counts the compiled programs, so a caller (
 tell whether a call was warm. Chains are not vectorized: each takes its own trajectory lengths,
 where vectorized chains move in lockstep at the pace of the longest.
 
-With ``progress=callback`` a fit calls ``callback(fraction_done)`` between chunks, in the
-caller's thread; without it the chunks are queued without waiting. Both give the same draws.
+Each chain runs in a thread of its own (XLA runs the program outside the GIL, so the chains use
+every core). With ``progress=callback`` a fit calls ``callback(fraction_done)`` in the caller's
+thread as the chains move; with or without it, the same draws.
 
 Diagnostics (:mod:`hbviz.diagnostics`, computed by ArviZ): ``r_hat`` is the rank-normalized
 split R̂, ``n_eff`` the bulk ESS and ``ess_tail`` the tail ESS of Vehtari et al. (2021); ``5%`` and
@@ -58,9 +59,6 @@ SUMMARY_COLUMNS = ("mean", "sd", "median", "5%", "95%", "n_eff", "ess_tail", "r_
 """Columns of :attr:`Fit.summary`: ``n_eff`` is the bulk ESS (its name in NumPyro's summary),
 ``ess_tail`` the tail ESS and ``r_hat`` the rank-normalized split R̂ (:mod:`hbviz.diagnostics`)."""
 
-# Progress updates per fit when a progress callback is given (about: each phase ends a chunk).
-_PROGRESS_UPDATES = 20
-
 
 class Fit(NamedTuple):
     """A NUTS fit.
@@ -80,8 +78,9 @@ class Fit(NamedTuple):
     model : str
         Name of the model function in :mod:`hbviz.models`.
 
-    ``diagnostics.convergence_report(fit.summary, fit.divergences, fit.diverging.size)`` says
-    whether the fit passes R̂ ≤ 1.01, bulk and tail ESS ≥ 400 and divergences ≤ 1 % of the draws;
+    ``diagnostics.convergence_report(fit.summary, fit.divergences, fit.diverging.size,
+    chains=fit.diverging.shape[0])`` says whether the fit passes R̂ ≤ 1.01, bulk and tail
+    ESS ≥ 400 and divergences ≤ 1 % of the draws (with one chain, R̂ is its split R̂);
     ``export.fit_to_netcdf(fit)`` writes it as ArviZ InferenceData.
     """
 
