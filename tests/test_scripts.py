@@ -62,6 +62,25 @@ def script_namespace(text: str) -> dict:
     return namespace
 
 
+def group_names_of(script, tmp_path) -> tuple[list, list]:
+    """The script's GROUP_NAMES as its source writes them (a literal) and as its namespace holds
+    them, loaded in ``tmp_path``, where nothing may appear (a name that ran code would leave a
+    file): hostile names must stay strings."""
+    (names,) = [
+        node.value
+        for node in ast.parse(script.text).body
+        if isinstance(node, ast.Assign) and node.targets[0].id == "GROUP_NAMES"
+    ]
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        ns = script_namespace(script.text)
+    finally:
+        os.chdir(cwd)
+    assert not (tmp_path / "pwned").exists()
+    return ast.literal_eval(names), ns["GROUP_NAMES"]
+
+
 def assert_same_log_density(script, call, params_list):
     """The script's model and hbviz's give the same log joint density at each parameter set."""
     model_name, options, model_args = call
@@ -222,23 +241,11 @@ def test_hostile_group_names_stay_strings(tmp_path):
     )
     res = your_data.analyse(data)
     script = scripts.your_data_script(data, res, centered=False, draws=10)
-    tree = ast.parse(script.text)
-    (names,) = [
-        node.value
-        for node in tree.body
-        if isinstance(node, ast.Assign) and node.targets[0].id == "GROUP_NAMES"
-    ]
-    assert ast.literal_eval(names) == list(res.groups.table.index)
-    assert set(ast.literal_eval(names)) == set(HOSTILE)
     # no call anywhere but the script's own: imports, numpy, numpyro, pandas, argparse
-    cwd = os.getcwd()
-    os.chdir(tmp_path)
-    try:
-        ns = script_namespace(script.text)
-    finally:
-        os.chdir(cwd)
-    assert not (tmp_path / "pwned").exists()
-    assert ns["GROUP_NAMES"] == list(res.groups.table.index)
+    written, loaded = group_names_of(script, tmp_path)
+    assert written == list(res.groups.table.index)
+    assert set(written) == set(HOSTILE)
+    assert loaded == list(res.groups.table.index)
 
 
 def run_script(script: scripts.Script, tmp_path, *args) -> tuple[pd.DataFrame, int]:
@@ -407,21 +414,9 @@ def test_regression_script_keeps_hostile_group_names_strings(tmp_path):
     table = pd.DataFrame({"group": HOSTILE * 2, "x": np.arange(8.0), "y": np.arange(8.0) ** 1.5})
     rd = regression.prepare(table)
     script = scripts.regression_script(rd, regime="no")
-    tree = ast.parse(script.text)
-    (names,) = [
-        node.value
-        for node in tree.body
-        if isinstance(node, ast.Assign) and node.targets[0].id == "GROUP_NAMES"
-    ]
-    assert ast.literal_eval(names) == HOSTILE
-    cwd = os.getcwd()
-    os.chdir(tmp_path)
-    try:
-        ns = script_namespace(script.text)
-    finally:
-        os.chdir(cwd)
-    assert not (tmp_path / "pwned").exists()
-    assert ns["GROUP_NAMES"] == HOSTILE
+    written, loaded = group_names_of(script, tmp_path)
+    assert written == HOSTILE
+    assert loaded == HOSTILE
 
 
 def test_regression_script_runs_without_hbviz_and_reproduces_the_fit(tmp_path, small_regression):
