@@ -2,6 +2,9 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
+# the peers' samplers (nutpie, PyMC) for bench/peers.py, in a venv of their own: never the app's
+PEERS_VENV ?= .venv-peers
+PEERS_PY := $(PEERS_VENV)/bin/python
 PORT ?= 8501
 
 .PHONY: run test lint format bench bench-peers load screenshots clean
@@ -30,22 +33,21 @@ format: $(VENV)/.dev-installed
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
-bench: $(VENV)/.dev-installed
-	$(PY) bench/run.py
+# Every section, the peers' included (their samplers run in .venv-peers, below): writes bench/RESULTS.md,
+# whose tables README quotes. About an hour on 2 quiet cores.
+bench: $(VENV)/.dev-installed $(PEERS_VENV)/.installed
+	HBVIZ_PEERS_PYTHON=$(abspath $(PEERS_PY)) $(PY) bench/run.py
 
 # hbviz's NUTS refit against nutpie, PyMC and NumPyro (bench/peers.py; 13-23 minutes at load 6-14), in a venv
 # of its own so that the peers' packages never reach the app's: writes its section of bench/RESULTS.md.
-PEERS_VENV ?= .venv-peers
-PEERS_PY := $(PEERS_VENV)/bin/python
-
 $(PEERS_VENV)/.installed: requirements.txt bench/requirements-peers.txt
 	test -x $(PEERS_PY) || $(PYTHON) -m venv $(PEERS_VENV)
 	$(PEERS_PY) -m pip install --quiet --upgrade pip
 	$(PEERS_PY) -m pip install --quiet -r requirements.txt -r bench/requirements-peers.txt
 	touch $@
 
-bench-peers: $(PEERS_VENV)/.installed
-	$(PEERS_PY) bench/run.py --only peers --into-results
+bench-peers: $(VENV)/.dev-installed $(PEERS_VENV)/.installed
+	HBVIZ_PEERS_PYTHON=$(abspath $(PEERS_PY)) $(PY) bench/run.py --only peers --into-results
 
 # The server's capacity: 25, 50 and 100 websocket sessions on one server, then on two behind nginx
 # (Debian's nginx: apt-get install -y nginx). About 20 minutes; writes bench/LOAD.md.

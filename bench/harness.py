@@ -174,15 +174,15 @@ def perturbed(y: np.ndarray, i: int, scale: float = 2.0) -> np.ndarray:
 
 
 def run_child(
-    args: list[str], env: dict | None = None, timeout: float = 1800
+    args: list[str], env: dict | None = None, timeout: float = 1800, python: str | None = None
 ) -> tuple[dict, float]:
-    """Run ``bench/run.py --child *args`` in a new interpreter; its last stdout line (JSON) and
-    the wall time of the whole process. The child runs without the server's background warm-up
+    """Run ``bench/run.py --child *args`` in a new interpreter (``python``, this one by default);
+    its last stdout line (JSON) and the wall time of the whole process. The child runs without the server's background warm-up
     (``HBVIZ_WARM_UP=0``): a page run through AppTest would start it, it would compete with what
     is measured, and a process that exits while XLA compiles in that thread aborts."""
     start = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, str(RUN), "--child", *args],
+        [python or sys.executable, str(RUN), "--child", *args],
         capture_output=True,
         text=True,
         env={**os.environ, "HBVIZ_WARM_UP": "0", **(env or {})},

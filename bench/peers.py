@@ -19,9 +19,12 @@ says so, and the others still run.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import os
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -35,7 +38,10 @@ from bench.harness import Config, Section, Stats, fmt_seconds, run_child
 MU_MEAN, MU_SD, TAU_SCALE = 0.0, 5.0, 5.0
 EIGHT_Y = np.array([28.0, 8.0, -3.0, 7.0, -1.0, 1.0, 18.0, 12.0])  # Rubin (1981), BDA3 §5.5
 EIGHT_SIGMA = np.array([15.0, 10.0, 16.0, 11.0, 9.0, 11.0, 10.0, 18.0])
-INSTALL_HINT = "`make bench-peers` installs bench/requirements-peers.txt in .venv-peers"
+INSTALL_HINT = (
+    "`make bench` and `make bench-peers` install bench/requirements-peers.txt in .venv-peers "
+    "and run the samplers there (HBVIZ_PEERS_PYTHON)"
+)
 
 
 @dataclass(frozen=True)
@@ -95,8 +101,22 @@ def problem_data(problem: Problem) -> tuple[np.ndarray, np.ndarray]:
     return np.stack(ys), sigma
 
 
+# The interpreter the samplers' children run in: `make bench` points it at .venv-peers (the app's
+# pinned packages plus the peers'), so that one run of bench/run.py in the app's venv measures the
+# peers too while their packages never reach the app's venv.
+PEERS_PYTHON = os.environ.get("HBVIZ_PEERS_PYTHON") or sys.executable
+
+
+@functools.cache
 def installed(module: str) -> bool:
-    return importlib.util.find_spec(module) is not None
+    """Whether ``module`` imports in the children's interpreter (:data:`PEERS_PYTHON`)."""
+    if PEERS_PYTHON == sys.executable:
+        return importlib.util.find_spec(module) is not None
+    probe = f"import importlib.util, sys; sys.exit(importlib.util.find_spec({module!r}) is None)"
+    try:
+        return subprocess.run([PEERS_PYTHON, "-c", probe], timeout=120).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
 
 
 # --- the children: one sampler each ---------------------------------------------------------------
@@ -285,7 +305,13 @@ class Measured:
         return float(np.median([e / t for e, t in zip(self.ess, self.stats.times, strict=True)]))
 
 
-def measure(peer: Peer, problem: Problem, data: Path, out: Path, runner=run_child) -> Measured:
+def _run_peer_child(args: list[str]) -> tuple[dict, float]:
+    return run_child(args, python=PEERS_PYTHON)
+
+
+def measure(
+    peer: Peer, problem: Problem, data: Path, out: Path, runner=_run_peer_child
+) -> Measured:
     missing = [m for m in peer.modules if not installed(m)]
     if missing:
         return Measured(peer, skipped=f"not installed: {', '.join(missing)}")
@@ -350,7 +376,7 @@ def bench_peers(
     *,
     peers: Sequence[str] = PEER_KEYS,
     sizes: Sequence[Problem] | None = None,
-    runner=run_child,
+    runner=_run_peer_child,
 ) -> Section:
     sizes = problems(cfg.quick) if sizes is None else sizes
     load_start = os.getloadavg()
@@ -399,6 +425,7 @@ def bench_peers(
         '`nuts_sampler="numpyro"` with chain_method "parallel" on 1 JAX device, so the 4 '
         "chains run one after the other); nutpie `progress_bar=False`, numba backend, its "
         "default cores (all). 'floats' is the dtype of each sampler's draws.",
+        f"Every sampler's child ran in {PEERS_PYTHON}.",
         f"Load average (1, 5, 15 min) at the section's start: "
         f"{', '.join(f'{x:.2f}' for x in load_start)}; at its end: "
         f"{', '.join(f'{x:.2f}' for x in load_end)}. Ratios are from the same run.",
