@@ -110,7 +110,7 @@ PEERS_PYTHON = os.environ.get("HBVIZ_PEERS_PYTHON") or sys.executable
 @functools.cache
 def installed(module: str) -> bool:
     """Whether ``module`` imports in the children's interpreter (:data:`PEERS_PYTHON`)."""
-    if PEERS_PYTHON == sys.executable:
+    if sys.executable == PEERS_PYTHON:
         return importlib.util.find_spec(module) is not None
     probe = f"import importlib.util, sys; sys.exit(importlib.util.find_spec({module!r}) is None)"
     try:

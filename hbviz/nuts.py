@@ -28,7 +28,7 @@ import hashlib
 import importlib
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import partial
@@ -50,6 +50,7 @@ __all__ = [
     "fit_model",
     "fit_normal_hierarchy",
     "fit_pooling",
+    "fit_together",
     "keep_compiled",
     "posterior_summary",
     "runner_cache_size",
@@ -362,30 +363,55 @@ def _run_chains(
     return samples, np.stack([r[1] for r in results])
 
 
-class _ChainsProgress:
-    """The chains' fractions done, written by their threads and followed by the caller's."""
+class _Cancelled(Exception):
+    """Raised in a worker's progress callback when the caller stopped waiting."""
 
-    def __init__(self, num_chains: int):
+
+class _ChainsProgress:
+    """The fractions done of several parts (a fit's chains, or :func:`fit_together`'s fits),
+    written by their threads and followed by the caller's, with the status messages they say."""
+
+    def __init__(self, num_parts: int):
         self.changed = threading.Condition()
-        self.fractions = [0.0] * num_chains
+        self.fractions = [0.0] * num_parts
+        self.messages: list[str] = []
         self.cancelled = False
 
-    def advanced(self, chain: int, fraction: float) -> None:
+    def advanced(self, part: int, fraction: float) -> None:
         with self.changed:
-            self.fractions[chain] += fraction
+            self.fractions[part] += fraction
             self.changed.notify_all()
 
-    def follow(self, chains: list, report) -> None:
-        """Until every chain is done (or one failed): ``report`` the mean fraction as it moves."""
+    def said(self, message: str) -> None:
+        with self.changed:
+            self.messages.append(message)
+            self.changed.notify_all()
+
+    def poke(self, *_) -> None:
+        with self.changed:
+            self.changed.notify_all()
+
+    def follow(self, parts: list, report, status=None) -> None:
+        """Until every part is done (or one failed): ``report`` the mean fraction as it moves,
+        and pass on the parts' status messages, in this thread."""
+        for part in parts:  # a part that ends wakes the follower at once
+            part.add_done_callback(self.poke)
         if report is not None:
             report(0.0)
         seen = 0.0
-        while not all(chain.done() for chain in chains):
+        while True:
             with self.changed:
-                self.changed.wait(timeout=0.05)
+                if not all(part.done() for part in parts):
+                    self.changed.wait(timeout=0.5)
                 fraction = sum(self.fractions) / len(self.fractions)
-            if any(chain.done() and chain.exception() for chain in chains):
+                messages, self.messages = self.messages, []
+            if status is not None:
+                for message in messages:
+                    status(message)
+            if any(part.done() and part.exception() for part in parts):
                 return
+            if all(part.done() for part in parts):
+                break
             if report is not None and fraction > seen:
                 seen = fraction
                 report(min(fraction, 1.0))
@@ -438,6 +464,51 @@ def _fit(model_name: str, options: dict, model_args: tuple, sampler: _Sampler) -
 
     request = (*static.values(), *sizes.values(), seed, *(_digest(a) for a in model_args))
     return _SHARED_FITS.run(request, compute, progress=progress, status=status)
+
+
+def fit_together(
+    fits: Sequence[Callable[..., Fit]],
+    *,
+    progress: Callable[[float], object] | None = None,
+    status: Callable[[str], object] | None = None,
+) -> list[Fit]:
+    """Several fits at once, each in a thread of its own (and its chains in theirs): e.g. the
+    three levels of pooling of one data set, whose chains then share the cores instead of each
+    fit waiting for the one before (the no-pooling fit's funnel makes its chains the longest).
+
+    ``fits`` are callables taking this module's ``progress`` and ``status`` keywords, e.g.
+    ``partial(fit_pooling, values, group, regime="no", num_chains=2, seed=1)``. ``progress``
+    gets the mean fraction done over the fits and ``status`` their messages, both called in
+    this thread; if either raises (a Streamlit rerun), every fit stops at its chains' next
+    chunk and the error is raised here. Returns the fits in the order given, each the same
+    draws as the call alone.
+    """
+    fits = list(fits)
+    if not fits or not all(callable(fit) for fit in fits):
+        raise ValueError(f"fits must be a non-empty sequence of callables; got {fits!r}")
+    tracker = _ChainsProgress(len(fits))
+    keep = getattr(_keeping, "on", False)  # keep_compiled() reaches the fits' threads
+
+    def run(index: int, fit: Callable[..., Fit]) -> Fit:
+        _keeping.on = keep
+        done = 0.0
+
+        def report(fraction: float) -> None:
+            nonlocal done
+            if tracker.cancelled:
+                raise _Cancelled
+            tracker.advanced(index, fraction - done)
+            done = fraction
+
+        return fit(progress=report, status=tracker.said)
+
+    with ThreadPoolExecutor(max_workers=len(fits), thread_name_prefix="hbviz-fit") as pool:
+        parts = [pool.submit(run, index, fit) for index, fit in enumerate(fits)]
+        try:
+            tracker.follow(parts, progress, status)
+        finally:  # this thread interrupted: the fits stop at their chains' next chunk
+            tracker.cancelled = not all(part.done() for part in parts)
+        return [part.result() for part in parts]
 
 
 def _digest(values) -> tuple:

@@ -13,6 +13,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -89,15 +90,46 @@ def nuts_fit(
     same fit (hbviz.nuts lets one thread trace at a time). Both live inside the cached function
     (Streamlit replays its elements on a hit) and are emptied at the end, so a hit shows nothing.
     """
+    sizes = {"num_chains": num_chains, "num_warmup": warmup, "num_samples": draws, "seed": seed}
+    run = partial(_nuts_function(fit), *(np.array(values) for values in data), **settings)
+    return _shown_run(partial(run, **sizes), label)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def nuts_fits(
+    fit: str,
+    *data: tuple[float, ...],
+    forms: tuple[tuple[tuple[str, object], ...], ...],
+    num_chains: int,
+    warmup: int,
+    draws: int,
+    seed: int = 0,
+    label: str | None = None,
+    **settings,
+) -> list[nuts.Fit]:
+    """Several fits of :func:`nuts_fit`'s ``fit`` on the same data at once
+    (``hbviz.nuts.fit_together``), one per entry of ``forms`` (``(keyword, value)`` pairs added
+    to ``settings``, e.g. each level of pooling), with one progress bar: their chains share the
+    cores instead of each fit waiting for the one before."""
+    sizes = {"num_chains": num_chains, "num_warmup": warmup, "num_samples": draws, "seed": seed}
+    run = partial(_nuts_function(fit), *(np.array(values) for values in data), **settings)
+    calls = [partial(run, **dict(form), **sizes) for form in forms]
+    return _shown_run(partial(nuts.fit_together, calls), label)
+
+
+def _nuts_function(fit: str):
     if fit not in NUTS_FITS:
         raise ValueError(f"fit must be one of {NUTS_FITS}; got {fit!r}")
-    run = getattr(nuts, fit)
-    arrays = [np.array(values) for values in data]
-    sizes = {"num_chains": num_chains, "num_warmup": warmup, "num_samples": draws, "seed": seed}
+    return getattr(nuts, fit)
+
+
+def _shown_run(run, label: str | None):
+    """``run(progress=..., status=...)`` with a progress bar named ``label``, or without a label
+    only a caption while it waits (see :func:`nuts_fit`)."""
     if label is None:
         note = st.empty()
         try:
-            return run(*arrays, **settings, **sizes, status=note.caption)
+            return run(status=note.caption)
         finally:
             note.empty()
     bar = st.progress(0.0, text=f"{label}: starting (a new size compiles for a few seconds)")
@@ -109,9 +141,6 @@ def nuts_fit(
 
     try:
         return run(
-            *arrays,
-            **settings,
-            **sizes,
             progress=progress,
             status=lambda message: bar.progress(0.0, text=f"{label}: {message}"),
         )

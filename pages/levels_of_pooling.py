@@ -78,19 +78,26 @@ INDEX_NOTES = {
     + "; `mu_pop`, `tau`: the population; `sigma`: the noise sd.",
 }
 sampler = dict(num_chains=chains, warmup=warmup, draws=draws, seed=int(seed))
-fits, forms = {}, [("no", False), ("complete", False), ("partial", not noncentered)]
+forms = [("no", False), ("complete", False), ("partial", not noncentered)]
+# with the non-centered form chosen, the centered one is fitted too: its funnel is drawn
+fitted = forms + ([("partial", True)] if noncentered else [])
 try:
-    # with the non-centered form chosen, the centered one is fitted too: its funnel is drawn
-    for regime, centered in forms + ([("partial", True)] if noncentered else []):
-        fits[regime, centered] = _ui.nuts_fit(
-            "fit_pooling",
-            values,
-            _ui.as_tuple(codes),
-            regime=regime,
-            centered=centered,
-            label=f"NUTS, {regime} pooling" + ", centered" * (regime == "partial" and centered),
-            **sampler,
+    # all at once (hbviz.nuts.fit_together): their chains share the cores, and the no-pooling
+    # fit's long trajectories no longer hold the other fits back
+    fits = dict(
+        zip(
+            fitted,
+            _ui.nuts_fits(
+                "fit_pooling",
+                values,
+                _ui.as_tuple(codes),
+                forms=tuple((("regime", r), ("centered", c)) for r, c in fitted),
+                label="NUTS, no, complete and partial pooling",
+                **sampler,
+            ),
+            strict=True,
         )
+    )
 except ValueError as err:
     _ui.show_problem(err)
     st.stop()

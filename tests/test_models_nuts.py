@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import threading
+from functools import partial
 
 import numpy as np
 import pytest
@@ -374,3 +375,53 @@ def test_a_progress_callback_that_interrupts_stops_every_chain(schools):
     assert not [t for t in threading.enumerate() if t.name.startswith("hbviz-chain")]
     fit = nuts.fit_normal_hierarchy(y, sigma, **sizes)
     assert fit.samples["mu"].shape == (3, 300)
+
+
+def test_fits_together_give_each_fits_own_draws_and_one_progress_in_the_callers_thread():
+    """The Levels page's three fits at once: the same draws as one after another, one mean
+    fraction reported in the caller's thread, rising to 1."""
+    regimes = ("no", "complete", "partial")
+    fits = [
+        partial(nuts.fit_pooling, POOLING_VALUES, POOLING_GROUPS, regime=r, seed=6, **SMALL)
+        for r in regimes
+    ]
+    seen, threads = [], set()
+
+    def progress(fraction):
+        seen.append(fraction)
+        threads.add(threading.current_thread().name)
+
+    together = nuts.fit_together(fits, progress=progress)
+    for fit, regime in zip(together, regimes, strict=True):
+        alone = nuts.fit_pooling(POOLING_VALUES, POOLING_GROUPS, regime=regime, seed=6, **SMALL)
+        assert fit.model == alone.model
+        for site in alone.samples:
+            np.testing.assert_array_equal(fit.samples[site], alone.samples[site], err_msg=site)
+    assert threads == {threading.current_thread().name}
+    assert seen[0] == 0.0 and seen[-1] == 1.0 and seen == sorted(seen) and len(seen) > 3
+
+
+def test_fits_together_stop_when_the_caller_is_interrupted():
+    class Interrupted(Exception):
+        pass
+
+    def interrupt(fraction):
+        if fraction > 0.1:
+            raise Interrupted
+
+    fits = [
+        partial(nuts.fit_pooling, POOLING_VALUES, POOLING_GROUPS, regime=r, seed=9, **SMALL)
+        for r in ("no", "partial")
+    ]
+    with pytest.raises(Interrupted):
+        nuts.fit_together(fits, progress=interrupt)
+    left = [
+        t.name for t in threading.enumerate() if t.name.startswith(("hbviz-chain", "hbviz-fit"))
+    ]
+    assert not left
+
+
+@pytest.mark.parametrize("fits", [[], [1, 2], "fit_pooling"])
+def test_fits_together_names_bad_fits(fits):
+    with pytest.raises(ValueError, match="fits must be a non-empty sequence of callables"):
+        nuts.fit_together(fits)
