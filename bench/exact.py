@@ -40,8 +40,8 @@ def compare(
         sec.rows.append(
             [label, fmt_seconds(stats.median), stats.spread(), str(len(stats.times)), shown]
         )
-    sec.verdicts.append((f"≤ {limit * 1e3:g} ms", hb.median <= limit))
-    sec.verdicts.append(("faster than plain", ratio > 1.0))
+    sec.verdicts.append((f"≤ {limit * 1e3:g} ms ({fmt_seconds(hb.median)})", hb.median <= limit))
+    sec.verdicts.append((f"faster than plain ({ratio:.2f}×)", ratio > 1.0))
     sec.notes.append(
         f"First call in this process (trace + compile, or a load from the persistent cache): "
         f"{fmt_seconds(first)}."

@@ -121,6 +121,29 @@ class Section:
         return "\n".join(lines).rstrip() + "\n"
 
 
+def summary_section(sections: Sequence[Section]) -> Section:
+    """Every target of a run's sections in one table: what, its measured figure, met or not."""
+    sec = Section("Summary: every target of this run", ["section", "target (measured)", "verdict"])
+    for part in sections:
+        number = part.title.split(" ", 1)[0].rstrip(".")
+        for what, ok in part.verdicts:
+            sec.rows.append([f"§{number}", what, verdict(ok)])
+    met = sum(1 for row in sec.rows if row[2] == "met")
+    sec.notes.append(f"{met} of {len(sec.rows)} targets met in this run.")
+    return sec
+
+
+SUMMARY_START, SUMMARY_END = "<!-- bench:summary -->", "<!-- /bench:summary -->"
+
+
+def replace_summary(readme: str, block: str) -> str:
+    """``readme`` with ``block`` between its summary markers (unchanged if it has none)."""
+    start, end = readme.find(SUMMARY_START), readme.find(SUMMARY_END)
+    if start < 0 or end < start:
+        return readme
+    return readme[: start + len(SUMMARY_START)] + "\n" + block.strip("\n") + "\n" + readme[end:]
+
+
 def replace_sections(document: str, sections: Sequence[Section]) -> str:
     """``document`` (a RESULTS.md) with each of ``sections`` in place of the section numbered as
     it is ("## 7. …"), or inserted in number order; the rest, and the last line's load average

@@ -409,6 +409,18 @@ def bench_peers(
                     fmt_seconds(m.first), m.dtype,
                 ])  # fmt: skip
             sec.notes.append(where_time_goes(problem, results))
+            nutpie = next((m for m in results if m.peer.key == "nutpie_data" and m.stats), None)
+            if base and nutpie:
+                sec.verdicts.append(
+                    (
+                        f"{problem.name}: hbviz's refit faster than nutpie's `with_data`, with "
+                        f"at least its ESS/s (issue 14; {fmt_seconds(base.stats.median)} against "
+                        f"{fmt_seconds(nutpie.stats.median)}, {base.ess_per_second():,.0f} "
+                        f"against {nutpie.ess_per_second():,.0f} ESS/s)",
+                        base.stats.median < nutpie.stats.median
+                        and base.ess_per_second() >= nutpie.ess_per_second(),
+                    )
+                )
     load_end = os.getloadavg()
     sec.notes += [
         "Every refit gets new y (the data plus N(0, 2²) noise, one sequence shared by every "

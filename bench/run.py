@@ -50,9 +50,16 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # `python bench/run.py` puts bench/, not the root, on the path
     sys.path.insert(0, str(ROOT))
 
-from bench.harness import Section, make_config, replace_sections  # noqa: E402
+from bench.harness import (  # noqa: E402
+    Section,
+    make_config,
+    replace_sections,
+    replace_summary,
+    summary_section,
+)
 
 RESULTS = ROOT / "bench" / "RESULTS.md"
+README = ROOT / "README.md"
 # section: (module in bench/, its function). Modules are imported when their section runs, so
 # that a child process (a cold start) imports no more than it measures.
 BENCHES = {
@@ -168,7 +175,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "warm-up; median, interquartile range (IQR) and min–max over repeats. The machine is "
         "shared, so expect noise: compare ratios more than absolute times.",
         "",
-        *machine(),
+        *(machine_lines := machine()),
         "",
     ]
     print("\n".join(header), flush=True)
@@ -195,10 +202,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     footer = f"Load average (1, 5, 15 min) at the end: {load}.\n"
     print(footer)
+    full_run = not args.quick and set(only) == set(SECTIONS)
+    if full_run:  # every target of the run first, and the same table in README
+        summary = summary_section(sections).markdown()
+        print(summary, flush=True)
+        parts.insert(0, summary)
     document = "\n".join(header) + "\n" + "\n".join(parts) + "\n" + footer
     target = args.output
-    if target is None and not args.quick and set(only) == set(SECTIONS):
+    if target is None and full_run:
         target = RESULTS
+        when = dt.datetime.now().astimezone()
+        block = (
+            f"From one run of `make bench`, {when:%Y-%m-%d %H:%M %Z} "
+            f"({machine_lines[1].removeprefix('- ')}; at the end: {load}), written by "
+            "bench/run.py; the sections' tables are in [bench/RESULTS.md](bench/RESULTS.md).\n\n"
+            + summary.split("\n", 2)[2]  # without its heading
+        )
+        README.write_text(replace_summary(README.read_text(encoding="utf-8"), block), "utf-8")
     if args.into_results:
         target = RESULTS
         document = replace_sections(RESULTS.read_text(encoding="utf-8"), sections)

@@ -52,3 +52,27 @@ def test_replace_sections_swaps_one_numbered_section_and_keeps_the_rest():
     assert out.index("## 1. One") < out.index("## 6. Six, renamed") < out.index("## 7. Seven")
     assert out.startswith("# results\n\n- Date: then\n\n## 1. One")
     assert out.rstrip().endswith("at the end: 1.00.")
+
+
+def test_summary_lists_every_target_and_replaces_only_readmes_marked_block():
+    from bench.harness import (
+        SUMMARY_END,
+        SUMMARY_START,
+        Section,
+        replace_summary,
+        summary_section,
+    )
+
+    three = Section("3. NUTS", [], verdicts=[("refit ≤ 0.5 s (311 ms)", True)])
+    nine = Section("9. Peers", [], verdicts=[("faster than nutpie (311 ms against 81 ms)", False)])
+    summary = summary_section([three, Section("5. Pages", []), nine])
+    assert summary.rows == [
+        ["§3", "refit ≤ 0.5 s (311 ms)", "met"],
+        ["§9", "faster than nutpie (311 ms against 81 ms)", "**missed**"],
+    ]
+    assert "1 of 2 targets met" in summary.markdown()
+
+    readme = f"# hbviz\n\nintro\n\n{SUMMARY_START}\nold table\n{SUMMARY_END}\n\nrest\n"
+    out = replace_summary(readme, "new table\n")
+    assert out == f"# hbviz\n\nintro\n\n{SUMMARY_START}\nnew table\n{SUMMARY_END}\n\nrest\n"
+    assert replace_summary("# no markers\n", "new table") == "# no markers\n"
