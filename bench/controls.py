@@ -68,8 +68,19 @@ def control_values(widget, count: int) -> list[tuple[str, Callable]]:
     return [(str(v), lambda w, v=v: w.set_value(v)) for v in values]
 
 
+KINDS = ("slider", "select_slider", "selectbox", "number_input")
+
+
+def _area(at):
+    """Where a page keeps its controls: the sidebar, or the main area when the sidebar has none
+    (Levels of pooling keeps its controls beside its data)."""
+    if any(getattr(at.sidebar, kind) for kind in KINDS):
+        return at.sidebar
+    return at.main
+
+
 def find_widget(at, kind: str, key: str | None, label: str):
-    for w in getattr(at.sidebar, kind):
+    for w in getattr(_area(at), kind):
         if (key is not None and w.key == key) or (key is None and w.label == label):
             return w
     return None
@@ -77,10 +88,11 @@ def find_widget(at, kind: str, key: str | None, label: str):
 
 def discover_controls(at) -> list[tuple[str, str | None, str]]:
     """(kind, key, label) of every enabled slider, select slider, selectbox and number input in
-    the sidebar, sliders first, in page order within each kind."""
+    the sidebar (or, without any there, in the main area), sliders first, in page order within
+    each kind."""
     found = []
-    for kind in ("slider", "select_slider", "selectbox", "number_input"):
-        for w in getattr(at.sidebar, kind):
+    for kind in KINDS:
+        for w in getattr(_area(at), kind):
             if not getattr(w.proto, "disabled", False):
                 found.append((kind, w.key, w.label))
     return found

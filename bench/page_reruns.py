@@ -232,8 +232,8 @@ def child_pages(moves: int) -> None:
         controls = discover_controls(at)
         if not controls:
             record["notes"].append(
-                "no enabled slider, select slider, selectbox or number input in the sidebar: "
-                "skipped"
+                "no enabled slider, select slider, selectbox or number input in the sidebar or "
+                "the main area: skipped"
             )
         for kind, key, label in controls:
             widget = find_widget(at, kind, key, label)
@@ -360,7 +360,8 @@ def bench_pages(cfg: Config) -> Section:
     sec.notes.append(
         "Each page: a fresh AppTest of app.py with Streamlit's caches cleared, `switch_page`, one "
         "run (not timed into the medians: it compiles), then every enabled sidebar slider, "
-        "select slider, selectbox and number input in turn is moved to new values alternating "
+        "select slider, selectbox and number input (the main area's on a page without any in its "
+        "sidebar) in turn is moved to new values alternating "
         "either side of its start (+1 step, −1 step, +2 steps, …), one timed `run()` each, and "
         "put back. New values miss Streamlit's caches as a real move would. Times include "
         "AppTest's own work (a few ms)."

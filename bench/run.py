@@ -203,7 +203,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     footer = f"Load average (1, 5, 15 min) at the end: {load}.\n"
     print(footer)
     full_run = not args.quick and set(only) == set(SECTIONS)
-    if full_run:  # every target of the run first, and the same table in README
+    if set(only) == set(SECTIONS):  # every target of the run first (a full run: in README too)
         summary = summary_section(sections).markdown()
         print(summary, flush=True)
         parts.insert(0, summary)
