@@ -6,7 +6,13 @@ Importing the package configures JAX once for every module in it:
   where float32 loses whole units of log density;
 - a persistent compilation cache in a folder the project owns (``HBVIZ_JAX_CACHE_DIR``, by default
   ``.jax_cache`` beside the package), so a new server process starts warm. The minimum compile time
-  and entry size are lowered because with JAX's defaults almost nothing is stored.
+  and entry size are lowered because with JAX's defaults almost nothing is stored;
+- XLA's CPU backend compiles every ``while`` loop into native code (``XLA_FLAGS``, before JAX
+  starts its backend; ``HBVIZ_NATIVE_LOOPS=0`` leaves XLA's default). By default XLA runs a loop
+  whose body is over 1 kB as a sequence of separately dispatched kernels, each with a fixed cost
+  of tens of nanoseconds: NumPyro's NUTS tree building is such a loop, and a leapfrog step of
+  eight schools cost 5–12 µs that way against 0.5 µs compiled whole (same draws). A NUTS refit
+  of eight schools, 4 × (1000 + 1000): 0.47 s → 0.08 s on 2 cores.
 """
 
 from __future__ import annotations
@@ -14,9 +20,33 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import jax
+# XLA's option, in a jaxlib-specific flag: the largest loop body (bytes) compiled into one native
+# function instead of a chain of dispatched kernels (XLA's default: 1024).
+NATIVE_LOOPS_OPTION = "xla_cpu_small_while_loop_byte_threshold=100000000"
 
-__all__ = ["JAX_CACHE_DIR", "__version__"]
+
+def with_native_loops(flags: str) -> str:
+    """``flags`` (an ``XLA_FLAGS`` value) with :data:`NATIVE_LOOPS_OPTION` added to its
+    ``--xla_backend_extra_options`` (or in a new one); unchanged if the option is set already."""
+    name = NATIVE_LOOPS_OPTION.split("=", 1)[0]
+    tokens = flags.split()
+    for i, token in enumerate(tokens):
+        if token.startswith("--xla_backend_extra_options="):
+            options = token.split("=", 1)[1]
+            if name not in [option.split("=", 1)[0] for option in options.split(",")]:
+                tokens[i] = (
+                    f"{token},{NATIVE_LOOPS_OPTION}" if options else token + NATIVE_LOOPS_OPTION
+                )
+            return " ".join(tokens)
+    return " ".join([*tokens, f"--xla_backend_extra_options={NATIVE_LOOPS_OPTION}"])
+
+
+if os.environ.get("HBVIZ_NATIVE_LOOPS", "1") != "0":
+    os.environ["XLA_FLAGS"] = with_native_loops(os.environ.get("XLA_FLAGS", ""))
+
+import jax  # noqa: E402 - after XLA_FLAGS, which XLA reads when JAX starts its backend
+
+__all__ = ["JAX_CACHE_DIR", "NATIVE_LOOPS_OPTION", "__version__", "with_native_loops"]
 __version__ = "0.1.0"
 
 JAX_CACHE_DIR = Path(
