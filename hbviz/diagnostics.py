@@ -35,6 +35,7 @@ __all__ = [
     "ess_tail",
     "r_hat",
     "rank_diagnostics",
+    "sorted_quantiles",
 ]
 
 R_HAT_MAX = 1.01
@@ -52,6 +53,29 @@ _MIN_DRAWS = 4
 # peak near 100 bytes a draw, so 53 MB here against 405 MB for 1,000 × 4,000 draws in one block
 # (tracemalloc), as fast (0.84 s either way, 2 cores)
 _BLOCK_DRAWS = 1 << 19
+
+
+def sorted_quantiles(rows: np.ndarray, probs) -> np.ndarray:
+    """``np.quantile(rows, probs, axis=1)`` (NumPy's default, linear method), shape
+    (len(probs), rows), from one sort of each row: NumPy partitions the rows again for every
+    probability, 3–7× slower for a fit's few thousand draws per element. A row with a NaN
+    gets NaN, as in NumPy."""
+    rows = np.asarray(rows, dtype=np.float64)
+    n = rows.shape[1]
+    ordered = np.sort(rows, axis=1)  # NaN sorts last
+    out = np.empty((len(probs), rows.shape[0]))
+    for i, prob in enumerate(probs):
+        # NumPy's virtual index for the linear method, as it computes it (so the same rounding)
+        virtual = (n - 1) * prob
+        below = int(np.clip(np.floor(virtual), 0, n - 1))
+        above = min(below + 1, n - 1)
+        gamma = virtual - np.floor(virtual) if 0 <= virtual < n - 1 else 0.0
+        a, b = ordered[:, below], ordered[:, above]
+        diff = b - a
+        # NumPy's _lerp: from the nearer end
+        out[i] = b - diff * (1 - gamma) if gamma >= 0.5 else a + diff * gamma
+    out[:, np.isnan(ordered[:, -1])] = np.nan
+    return out
 
 
 def _chains_first(draws) -> np.ndarray:
@@ -199,7 +223,7 @@ def _ess_tail(rows: np.ndarray) -> np.ndarray:
     """The smaller ESS of the indicators of the 5% and the 95% quantile (pooled chains)."""
     k = rows.shape[0]
     with np.errstate(invalid="ignore"):  # an infinite draw may give a NaN quantile, as in ArviZ
-        low, high = np.quantile(rows.reshape(k, -1), [_TAIL_PROB, 1 - _TAIL_PROB], axis=1)
+        low, high = sorted_quantiles(rows.reshape(k, -1), [_TAIL_PROB, 1 - _TAIL_PROB])
     below = np.concatenate([rows <= low[:, None, None], rows <= high[:, None, None]])
     ess_low, ess_high = np.split(_ess(_split(below.astype(np.float64))), 2)
     # ArviZ's min(low, high): the lower quantile's ESS unless the upper one's is smaller

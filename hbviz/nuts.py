@@ -543,12 +543,12 @@ def posterior_summary(
         site_shape = draws.shape[2:]
         flat = draws.reshape(-1, int(np.prod(site_shape)))
         undefined = np.full(flat.shape[1], np.nan)
-        low, high = np.quantile(flat, [0.05, 0.95], axis=0)
+        low, median, high = diagnostics.sorted_quantiles(flat.T, [0.05, 0.5, 0.95])
         ess_bulk, ess_tail, r_hat = (d.ravel() for d in diagnostics.rank_diagnostics(draws))
         stats = {
             "mean": undefined if name in moments_undefined else flat.mean(axis=0),
             "sd": undefined if name in moments_undefined else flat.std(axis=0, ddof=1),
-            "median": np.median(flat, axis=0),
+            "median": median,
             "5%": low,
             "95%": high,
             "n_eff": ess_bulk,

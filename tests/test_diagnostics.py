@@ -241,3 +241,19 @@ def test_convergence_report_thresholds(row, divergences, passed, phrase):
         assert any(phrase in p for p in report.problems)
     if passed and divergences:
         assert report.notes and "40 divergent transitions in 4000" in report.notes[0]
+
+
+@pytest.mark.parametrize("n", [4, 5, 999, 1000, 4000, 4001])
+def test_sorted_quantiles_are_numpys_to_the_last_bit(n):
+    """The summaries' quantiles from one sort per element: NumPy's linear method exactly, with
+    ties, infinities and NaN rows as NumPy gives them."""
+    rng = np.random.default_rng(n)
+    rows = rng.standard_cauchy(size=(6, n)) * 30
+    rows[1, 0] = np.inf
+    rows[2, 3] = np.nan
+    rows[3, :3] = -np.inf
+    rows[4] = 1.5
+    probs = [0.0, 0.025, 0.05, 0.25, 0.5, 0.95, 0.975, 1.0]
+    with np.errstate(invalid="ignore"):
+        expected = np.quantile(rows, probs, axis=1)
+    np.testing.assert_array_equal(diagnostics.sorted_quantiles(rows, probs), expected)
