@@ -57,6 +57,23 @@ def child_mcmc(repeats: int) -> None:
     print(json.dumps({"times": times, "ess": ess[1:]}))
 
 
+def hbviz_refit(i: int) -> float:
+    """hbviz's refit i (new data and seed); returns the min ESS."""
+    from hbviz import nuts
+
+    sigma, *_, y = nuts_model_args(i)
+    fit = nuts.fit_normal_hierarchy(y, sigma, centered=False, seed=i, **NUTS_PRIORS, **NUTS_COUNTS)
+    return float(np.nanmin(fit.summary["n_eff"]))
+
+
+def child_hbviz(repeats: int) -> None:
+    """hbviz's refits in a process of their own (run with ``HBVIZ_NATIVE_LOOPS=0``: XLA's
+    default loops, to show what hbviz's loop option buys)."""
+    ess: list[float] = []
+    times = time_calls(lambda i: ess.append(hbviz_refit(i)), repeats=repeats, warmup=1)
+    print(json.dumps({"times": times, "ess": ess[1:]}))
+
+
 def bench_nuts(cfg: Config) -> Section:
     import jax
     from numpyro.infer import MCMC, NUTS
@@ -79,19 +96,24 @@ def bench_nuts(cfg: Config) -> Section:
         times = time_calls(lambda i: ess.append(call(i + 1)), repeats=repeats, warmup=0)
         return Stats(times), ess, first
 
-    def hbviz_fit(i: int) -> float:
-        sigma, *_, y = nuts_model_args(i)
-        fit = nuts.fit_normal_hierarchy(
-            y, sigma, centered=False, seed=i, **NUTS_PRIORS, **NUTS_COUNTS
-        )
-        return float(np.nanmin(fit.summary["n_eff"]))
+    hb, hb_ess, first = timed(hbviz_refit)
+    sigma, *_, y = nuts_model_args(1)
+    draws = nuts.fit_normal_hierarchy(y, sigma, seed=1, **NUTS_PRIORS, **NUTS_COUNTS).samples
+    summary = Stats(time_calls(lambda _: nuts.posterior_summary(draws), repeats=10, warmup=1))
 
-    hb, hb_ess, first = timed(hbviz_fit)
+    # The same refits with XLA's default loops, in a process of its own (XLA reads its flags
+    # when JAX starts): what hbviz's native-loops option (hbviz/__init__.py) buys.
+    default_loops, _ = run_child(
+        ["hbviz_refits", "--repeats", str(repeats)], env={"HBVIZ_NATIVE_LOOPS": "0"}
+    )
+    hb_default, hb_default_ess = Stats(default_loops["times"]), default_loops["ess"]
 
     # The documented call in a plain NumPyro process: JAX's defaults, so no persistent
-    # compilation cache (JAX_ENABLE_COMPILATION_CACHE=false), every call traces and compiles.
+    # compilation cache (JAX_ENABLE_COMPILATION_CACHE=false) and XLA's default loops, every call
+    # traces and compiles.
     plain_run, _ = run_child(
-        ["mcmc", "--repeats", str(repeats)], env={"JAX_ENABLE_COMPILATION_CACHE": "false"}
+        ["mcmc", "--repeats", str(repeats)],
+        env={"JAX_ENABLE_COMPILATION_CACHE": "false", "HBVIZ_NATIVE_LOOPS": "0"},
     )
     mc, mc_ess = Stats(plain_run["times"]), plain_run["ess"]
     # The same call here, where importing hbviz switched the persistent cache on: the compile
@@ -139,6 +161,11 @@ def bench_nuts(cfg: Config) -> Section:
     sec.rows += [
         row("hbviz.nuts.fit_normal_hierarchy (compiled once)", hb, hb_ess),
         row(
+            "the same with XLA's default loops (`HBVIZ_NATIVE_LOOPS=0`), own process",
+            hb_default,
+            hb_default_ess,
+        ),
+        row(
             "`MCMC(NUTS(model), …).run(…)`, new MCMC each call (documented), plain process",
             mc,
             mc_ess,
@@ -179,7 +206,10 @@ def bench_nuts(cfg: Config) -> Section:
         f"vectorized chains move in lockstep instead: {np.median(steps):,.0f} leapfrog steps "
         f"over the 1000 kept iterations at the longest of the 4 trajectories of each iteration "
         f"(counted on the re-used MCMC's runs of the same data). Summaries (R-hat, ESS, "
-        "quantiles) take ~10 ms of a fit. `MCMC.run` pays tracing, lowering and compiling on "
+        f"quantiles: `nuts.posterior_summary` of a refit's draws, timed apart) take "
+        f"{fmt_seconds(summary.median)} of a refit. XLA compiles hbviz's loops natively "
+        "(hbviz/__init__.py): with its default loops, the second row, NumPyro's tree building "
+        "runs as separately dispatched kernels. `MCMC.run` pays tracing, lowering and compiling on "
         "every call (section 4 splits these); with vectorized chains NumPyro 0.22 re-traces even "
         "a re-used MCMC object with `jit_model_args=True`."
     )

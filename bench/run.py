@@ -87,6 +87,8 @@ def run_child_measurement(args: argparse.Namespace) -> None:
         section_function("cold_start", "child_cold")()
     elif args.child == "mcmc":
         section_function("nuts_refits", "child_mcmc")(args.repeats)
+    elif args.child == "hbviz_refits":
+        section_function("nuts_refits", "child_hbviz")(args.repeats)
     elif args.child == "pages":
         section_function("page_reruns", "child_pages")(args.moves)
     elif args.child == "simulation_page":
