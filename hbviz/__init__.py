@@ -41,12 +41,37 @@ def with_native_loops(flags: str) -> str:
     return " ".join([*tokens, f"--xla_backend_extra_options={NATIVE_LOOPS_OPTION}"])
 
 
-if os.environ.get("HBVIZ_NATIVE_LOOPS", "1") != "0":
-    os.environ["XLA_FLAGS"] = with_native_loops(os.environ.get("XLA_FLAGS", ""))
+def without_native_loops(flags: str) -> str:
+    """``flags`` without :data:`NATIVE_LOOPS_OPTION` (as :func:`with_native_loops` adds it; a
+    threshold of another value is the user's and stays)."""
+    tokens = []
+    for token in flags.split():
+        if token.startswith("--xla_backend_extra_options="):
+            options = [o for o in token.split("=", 1)[1].split(",") if o != NATIVE_LOOPS_OPTION]
+            if not any(options):
+                continue
+            token = "--xla_backend_extra_options=" + ",".join(options)
+        tokens.append(token)
+    return " ".join(tokens)
+
+
+# HBVIZ_NATIVE_LOOPS=0 leaves XLA's default, also in a child of a process that set the option
+_choose = (
+    with_native_loops if os.environ.get("HBVIZ_NATIVE_LOOPS", "1") != "0" else without_native_loops
+)
+os.environ["XLA_FLAGS"] = _choose(os.environ.get("XLA_FLAGS", ""))
+if not os.environ["XLA_FLAGS"]:
+    del os.environ["XLA_FLAGS"]
 
 import jax  # noqa: E402 - after XLA_FLAGS, which XLA reads when JAX starts its backend
 
-__all__ = ["JAX_CACHE_DIR", "NATIVE_LOOPS_OPTION", "__version__", "with_native_loops"]
+__all__ = [
+    "JAX_CACHE_DIR",
+    "NATIVE_LOOPS_OPTION",
+    "__version__",
+    "with_native_loops",
+    "without_native_loops",
+]
 __version__ = "0.1.0"
 
 JAX_CACHE_DIR = Path(

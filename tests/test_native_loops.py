@@ -10,7 +10,7 @@ import sys
 import pytest
 
 import hbviz
-from hbviz import NATIVE_LOOPS_OPTION, with_native_loops
+from hbviz import NATIVE_LOOPS_OPTION, with_native_loops, without_native_loops
 
 FLAG = f"--xla_backend_extra_options={NATIVE_LOOPS_OPTION}"
 
@@ -44,8 +44,30 @@ def test_the_option_is_merged_into_existing_flags(flags, expected):
     assert with_native_loops(expected) == expected  # idempotent
 
 
-def test_a_process_can_opt_out():
-    env = {**os.environ, "HBVIZ_NATIVE_LOOPS": "0", "XLA_FLAGS": "--xla_dump_to=/tmp/x"}
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [
+        (FLAG, ""),
+        (f"--xla_dump_to=/tmp/x {FLAG}", "--xla_dump_to=/tmp/x"),
+        (
+            f"--xla_backend_extra_options=a=1,{NATIVE_LOOPS_OPTION} --foo",
+            "--xla_backend_extra_options=a=1 --foo",
+        ),
+        # a threshold the user chose is theirs
+        (
+            "--xla_backend_extra_options=xla_cpu_small_while_loop_byte_threshold=5",
+            "--xla_backend_extra_options=xla_cpu_small_while_loop_byte_threshold=5",
+        ),
+    ],
+)
+def test_the_option_comes_out_as_it_went_in(flags, expected):
+    assert without_native_loops(flags) == expected
+
+
+def test_a_process_can_opt_out_even_below_one_that_set_the_option():
+    """A child of a process that imported hbviz inherits the option in XLA_FLAGS; with
+    HBVIZ_NATIVE_LOOPS=0 it runs with XLA's default loops (the benchmark's A/B does this)."""
+    env = {**os.environ, "HBVIZ_NATIVE_LOOPS": "0", "XLA_FLAGS": f"--xla_dump_to=/tmp/x {FLAG}"}
     out = subprocess.run(
         [sys.executable, "-c", "import os, hbviz; print(os.environ['XLA_FLAGS'])"],
         env=env,
