@@ -258,6 +258,14 @@ def reset_button(defaults: Mapping[str, object], *, on_reset: Callable[[], None]
     st.sidebar.button("Reset to the lecture's values", on_click=reset, width="stretch", key="reset")
 
 
+def lazy_expander(label: str, *, key: str):
+    """A closed expander whose content is built only while it is open: the expander, or None
+    while it is closed. Opening or closing it reruns the fragment it is in (or the page): put
+    it in an ``st.fragment`` of its own where the rest of the page need not run again."""
+    box = st.expander(label, key=key, on_change="rerun")
+    return box if box.open else None
+
+
 def section(title: str, method: str) -> None:
     """A page section's header and whether it is ``"exact"`` or ``"MCMC"`` (:func:`method_badge`)."""
     st.header(title)
