@@ -68,6 +68,7 @@ def beta_binomial_posterior(
 
 
 NUTS_FITS = ("fit_normal_hierarchy", "fit_pooling", "fit_binomial_hierarchy")
+PROGRESS_EVERY = 0.2  # seconds between two updates of a fit's progress bar
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -102,10 +103,17 @@ def nuts_fit(
             note.empty()
     bar = st.progress(0.0, text=f"{label}: starting (a new size compiles for a few seconds)")
     started = time.perf_counter()
+    shown = [started]  # when the bar was last drawn
 
     def progress(fraction: float) -> None:
-        seconds = time.perf_counter() - started
-        bar.progress(min(fraction, 1.0), text=f"{label}: {fraction:.0%} ({seconds:.1f} s)")
+        # at most every PROGRESS_EVERY seconds: each update is a message the browser renders (a
+        # warm fit reports 30-60 times in a fraction of a second); a rerun asked for meanwhile
+        # still stops the fit at the next update
+        now = time.perf_counter()
+        if now - shown[0] < PROGRESS_EVERY and fraction < 1.0:
+            return
+        shown[0] = now
+        bar.progress(min(fraction, 1.0), text=f"{label}: {fraction:.0%} ({now - started:.1f} s)")
 
     try:
         return run(

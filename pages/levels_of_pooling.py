@@ -161,6 +161,7 @@ def fits_and_panels(data_col, plot_col, data, values: tuple, codes, names: list[
             num_warmup=warmup,
             draws=draws,
             seed=int(seed),
+            lazy=f"{regime}-pooling",
         )
         funnel = pooling.pooling_funnel(
             regime,
