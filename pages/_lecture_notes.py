@@ -30,18 +30,37 @@ def beta_binomial_steps(post, y, n) -> None:
         _steps(lecture_notes.beta_binomial_steps(post, y, n))
 
 
+# The eight schools' expanders below are computed and drawn only while open (_ui.lazy_expander).
+SCHOOLS_STEPS_KEY = "schools-steps"
+TABLE_5_3_KEY = "table-5-3"
+
+
+@st.fragment
 def normal_steps(y, sigma, tau, post, names, *, tau_prior, mu_prior, **_) -> None:
-    """Eight schools: p(τ | y) → p(μ | τ, y) → p(θ | μ, τ, y) → ỹ at the page's τ (BDA3 §5.4)."""
+    """Eight schools: p(τ | y) → p(μ | τ, y) → p(θ | μ, τ, y) → ỹ at the page's τ (BDA3 §5.4).
+    A fragment: opening it reruns it alone."""
+    box = _ui.lazy_expander(
+        "The analytic steps: p(τ | y) → p(μ | τ, y) → p(θ | μ, τ, y) → ỹ", key=SCHOOLS_STEPS_KEY
+    )
+    if box is None:
+        return
     steps = lecture_notes.normal_steps(
         y, sigma, tau, tau_prior=tau_prior, mu_prior=mu_prior, tau_draws=post.tau, names=names
     )
-    with st.expander("The analytic steps: p(τ | y) → p(μ | τ, y) → p(θ | μ, τ, y) → ỹ"):
+    with box:
         _steps(steps)
 
 
+@st.fragment
 def table_5_3(post, names, y, sigma, *, tau_prior, mu_prior, **_) -> None:
-    """Eight schools: BDA3's Table 5.3 beside the page's quantiles, and why they differ."""
-    with st.expander("BDA3's printed Table 5.3 beside these values, and why they differ"):
+    """Eight schools: BDA3's Table 5.3 beside the page's quantiles, and why they differ. A
+    fragment: opening it reruns it alone."""
+    box = _ui.lazy_expander(
+        "BDA3's printed Table 5.3 beside these values, and why they differ", key=TABLE_5_3_KEY
+    )
+    if box is None:
+        return
+    with box:
         reason = lecture_notes.book_comparison_unavailable(
             y, sigma, names, tau_prior=tau_prior, mu_prior=mu_prior
         )

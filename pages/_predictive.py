@@ -226,9 +226,20 @@ def schools_posterior_predictive(names, y, theta, pred, unit: str) -> None:
     )
 
 
+SCHOOLS_PRIOR_CHECK_KEY = "schools-prior-check"  # the eight schools' prior-predictive expander
+
+
+@st.fragment
 def schools_prior_predictive(names, y, sigma, settings: Mapping[str, object], unit: str) -> None:
-    """What θ_j and y_j the page's priors imply before the data, and every τ prior side by side."""
-    with st.expander("Prior predictive check: what these priors say before the data"):
+    """What θ_j and y_j the page's priors imply before the data, and every τ prior side by side.
+    Computed and drawn only while its expander is open; a fragment: opening it or moving B
+    reruns it alone."""
+    box = _ui.lazy_expander(
+        "Prior predictive check: what these priors say before the data", key=SCHOOLS_PRIOR_CHECK_KEY
+    )
+    if box is None:
+        return
+    with box:
         _ui.method_badge("exact")
         cutoff = checked.slider(
             "Cut-off B of an improper prior (points)",

@@ -69,6 +69,7 @@ def beta_binomial_posterior(
 
 
 NUTS_FITS = ("fit_normal_hierarchy", "fit_pooling", "fit_binomial_hierarchy")
+PROGRESS_EVERY = 0.2  # seconds between two updates of a fit's progress bar
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -134,10 +135,17 @@ def _shown_run(run, label: str | None):
             note.empty()
     bar = st.progress(0.0, text=f"{label}: starting (a new size compiles for a few seconds)")
     started = time.perf_counter()
+    shown = [started]  # when the bar was last drawn
 
     def progress(fraction: float) -> None:
-        seconds = time.perf_counter() - started
-        bar.progress(min(fraction, 1.0), text=f"{label}: {fraction:.0%} ({seconds:.1f} s)")
+        # at most every PROGRESS_EVERY seconds: each update is a message the browser renders (a
+        # warm fit reports 30-60 times in a fraction of a second); a rerun asked for meanwhile
+        # still stops the fit at the next update
+        now = time.perf_counter()
+        if now - shown[0] < PROGRESS_EVERY and fraction < 1.0:
+            return
+        shown[0] = now
+        bar.progress(min(fraction, 1.0), text=f"{label}: {fraction:.0%} ({now - started:.1f} s)")
 
     try:
         return run(
@@ -285,6 +293,14 @@ def reset_button(defaults: Mapping[str, object], *, on_reset: Callable[[], None]
             on_reset()
 
     st.sidebar.button("Reset to the lecture's values", on_click=reset, width="stretch", key="reset")
+
+
+def lazy_expander(label: str, *, key: str):
+    """A closed expander whose content is built only while it is open: the expander, or None
+    while it is closed. Opening or closing it reruns the fragment it is in (or the page): put
+    it in an ``st.fragment`` of its own where the rest of the page need not run again."""
+    box = st.expander(label, key=key, on_change="rerun")
+    return box if box.open else None
 
 
 def section(title: str, method: str) -> None:

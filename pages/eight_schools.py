@@ -24,6 +24,7 @@ SLIDERS = {  # label, lowest, highest, step; the lecture's value is in DEFAULTS
     "tau": ("τ for Figs. 5.6–5.7 and the shrinkage plot", 0.0, None, 0.5),  # to the τ axis' end
 }
 UNIT = "coaching effect on SAT-V (points)"
+TAU_POINTS = 101  # τ grid of Figs. 5.6–5.7: smooth curves, and light to send on every move of τ
 BIND = {"bind": "query-params"}
 COLUMNS = {
     "school": st.column_config.TextColumn("school", required=True, width="small"),
@@ -106,44 +107,112 @@ with right:
         post, "eight_schools_exact.nc", group_names=names, observed=observed, label=label
     )
 
-_ui.section("2 · How different are the schools? p(τ | y)", "exact")
-tau_max = estimate_tables.tau_axis_limit(post.tau)
-lo, med, hi = np.quantile(post.tau, [0.025, 0.5, 0.975])
-named = {path.POSTERIOR_MEDIAN: round(med * 2) / 2, path.AXIS_END: tau_max}  # the presets
-_present.resolve_pending(named)
-if st.session_state.get("tau", 0.0) > tau_max:  # the τ axis shrank after the data or prior changed
-    st.session_state["tau"] = tau_max
-fig_5_5 = st.container()  # filled once the τ dial below, beside the shrinkage plot, is read
 
-_ui.section("3 · Shrinkage given τ", "exact")
-dial, shrink = st.columns([1, 2.2], vertical_alignment="center")
-with dial:
-    tau = slider("tau", where=_ui.LinkCheckedContainer(dial), max_value=tau_max)
-    _present.preset_buttons(PAGE.path, named)
-with fig_5_5:
-    tau_plot = dict(chosen_tau=tau, x_max=tau_max, key="tau-posterior")
-    _ui.plot(figs.tau_posterior_plot, post.tau_grid, post.tau_density, **tau_plot)
+@st.fragment
+def tau_sections(post, y, sigma, names: list[str], settings: dict) -> None:
+    """Sections 2–3, everything τ changes: p(τ | y) with τ marked, the dial and its presets, the
+    shrinkage at τ and Figs. 5.6–5.7. A fragment: a move of τ reruns and redraws these alone."""
+    _ui.section("2 · How different are the schools? p(τ | y)", "exact")
+    tau_max = estimate_tables.tau_axis_limit(post.tau)
+    lo, med, hi = np.quantile(post.tau, [0.025, 0.5, 0.975])
+    named = {path.POSTERIOR_MEDIAN: round(med * 2) / 2, path.AXIS_END: tau_max}  # the presets
+    _present.resolve_pending(named)
+    if st.session_state.get("tau", 0.0) > tau_max:  # the τ axis shrank with new data or prior
+        st.session_state["tau"] = tau_max
+    fig_5_5 = st.container()  # filled once the τ dial below, beside the shrinkage plot, is read
+
+    _ui.section("3 · Shrinkage given τ", "exact")
+    dial, shrink = st.columns([1, 2.2], vertical_alignment="center")
+    with dial:
+        tau = slider("tau", where=_ui.LinkCheckedContainer(dial), max_value=tau_max)
+        _present.preset_buttons(PAGE.path, named)
+    with fig_5_5:
+        tau_plot = dict(chosen_tau=tau, x_max=tau_max, key="tau-posterior")
+        _ui.plot(figs.tau_posterior_plot, post.tau_grid, post.tau_density, **tau_plot)
+        st.caption(
+            f"BDA3 Fig. 5.5. Median of τ {med:.1f}, 95% interval {lo:.1f} to {hi:.1f}: τ near 0 "
+            "(complete pooling) is plausible, but so are values large enough to matter."
+        )
+        _lecture_notes.normal_steps(y, sigma, tau, post, names, **settings)
+    grid = np.linspace(0.0, tau_max, TAU_POINTS)
+    mu_prior = settings["mu_prior"]
+    cond = normal_normal.conditional_posterior(y, sigma, grid, mu_prior=mu_prior)
+    at = normal_normal.conditional_posterior(y, sigma, tau, mu_prior=mu_prior)
+    for col, moment in zip(st.columns(2), ("mean", "sd"), strict=True):
+        with col:
+            curves, chosen = getattr(cond, f"theta_{moment}"), getattr(at, f"theta_{moment}")[0]
+            label = "E(θ_j | τ, y) (points)" if moment == "mean" else "sd(θ_j | τ, y) (points)"
+            marked = dict(chosen_tau=tau, chosen_values=chosen, y_title=label)
+            _ui.plot(figs.conditional_plot, grid, curves, names, **marked)
     st.caption(
-        f"BDA3 Fig. 5.5. Median of τ {med:.1f}, 95% interval {lo:.1f} to {hi:.1f}: τ near 0 "
-        "(complete pooling) is plausible, but so are values large enough to matter."
+        "BDA3 Figs. 5.6–5.7: at τ = 0 every school gets the pooled estimate; as τ grows each "
+        "goes back to its own y_j, and its sd to σ_j."
     )
-    _lecture_notes.normal_steps(y, sigma, tau, post, names, **settings)
-grid = np.linspace(0.0, tau_max, 301)
-cond = normal_normal.conditional_posterior(y, sigma, grid, mu_prior=mu_prior)
-at = normal_normal.conditional_posterior(y, sigma, tau, mu_prior=mu_prior)
-for col, moment in zip(st.columns(2), ("mean", "sd"), strict=True):
-    with col:
-        curves, chosen = getattr(cond, f"theta_{moment}"), getattr(at, f"theta_{moment}")[0]
-        label = "E(θ_j | τ, y) (points)" if moment == "mean" else "sd(θ_j | τ, y) (points)"
-        marked = dict(chosen_tau=tau, chosen_values=chosen, y_title=label)
-        _ui.plot(figs.conditional_plot, grid, curves, names, **marked)
-st.caption(
-    "BDA3 Figs. 5.6–5.7: at τ = 0 every school gets the pooled estimate; as τ grows each "
-    "goes back to its own y_j, and its sd to σ_j."
-)
-with shrink:
-    marked = dict(tau=tau, mu_hat=float(at.mu_mean[0]), x_title=UNIT, key="shrinkage")
-    _ui.plot(figs.conditional_shrinkage_plot, y, at.theta_mean[0], at.theta_sd[0], names, **marked)
+    with shrink:
+        marked = dict(tau=tau, mu_hat=float(at.mu_mean[0]), x_title=UNIT, key="shrinkage")
+        _ui.plot(
+            figs.conditional_shrinkage_plot, y, at.theta_mean[0], at.theta_sd[0], names, **marked
+        )
+
+
+@st.fragment
+def best_school(post, names: list[str]) -> None:
+    """Section 5 but its pairwise heatmap: what the threshold c changes. A fragment."""
+    _ui.section("5 · Which school is best?", "exact")
+    sb.header("Questions")
+    c = slider("c")
+    probs = estimate_tables.probability_table(post.theta, names, c)
+    probs.columns = [f"Pr(θ_j ≥ {c:g})", "Pr(best)", "expected rank"]
+    cols = st.columns([2, 3])
+    with cols[0]:
+        table(probs, "probabilities", 3)
+    with cols[1]:
+        _ui.plot(
+            figs.probability_bars, names, probs.iloc[:, :2].to_dict("list"), key="probabilities"
+        )
+
+
+@st.fragment
+def new_school(post, y, sigma, names: list[str]) -> None:
+    """Section 6 but its prior predictive check: what σ_new changes. A fragment."""
+    _ui.section("6 · A new school", "exact")
+    sigma_new = slider("sigma_new")
+    pred = normal_normal.posterior_predictive(post, sigma, sigma_new=sigma_new, seed=1)
+    cols = st.columns(2)
+    with cols[0]:
+        _ui.plot(
+            figs.predictive_plot, pred.theta_new, pred.y_new, sigma_new=sigma_new, x_title=UNIT
+        )
+    with cols[1]:
+        table(estimate_tables.predictive_table(pred), "new_school", 1)
+        st.caption(
+            "θ̃ ~ N(μ, τ²), averaged over the posterior of (μ, τ): where a new school's true effect "
+            "may lie. ỹ adds the measurement error σ_new: what its study would report."
+        )
+    _predictive.schools_posterior_predictive(names, y, post.theta, pred, UNIT)
+
+
+@st.fragment
+def nuts_section(estimates: dict, names: list[str], settings: dict) -> None:
+    """Section 7: NUTS on both forms, with its switch and draws. A fragment."""
+    _ui.section("7 · NUTS: centered against non-centered", "MCMC")
+    sb.header("NUTS")
+    run = sb.toggle(f"Run NUTS ({PAGE.nuts_chains} chains, both forms)", key="nuts", **BIND)
+    label = f"NUTS draws per chain (after {PAGE.nuts_warmup} warm-up steps)"
+    n = sb.select_slider(label, NUTS_DRAWS, DEFAULTS["nuts_draws"], key="nuts_draws", **BIND)
+    pri = estimate_tables.nuts_priors(**settings)
+    _ui.nuts_priors_note(pri, PRIORS[pri.tau_prior])
+    if not run:
+        st.info(
+            "Switch on **Run NUTS** in the sidebar to fit both forms (a few seconds the first time)."
+        )
+        return
+    proper = dict(tau_prior=pri.tau_prior, tau_scale=pri.tau_scale, mu_prior=pri.mu_prior)
+    sizes = dict(num_chains=PAGE.nuts_chains, warmup=PAGE.nuts_warmup, exact_draws=PAGE.exact_draws)
+    _ui.nuts_forms_panel(**estimates, names=names, priors=proper, draws=n, **sizes)
+
+
+tau_sections(post, y, sigma, names, settings)
 
 _ui.section("4 · Posterior quantiles (BDA3 Table 5.3)", "exact")
 quantiles = estimate_tables.quantile_table(post, names)
@@ -154,46 +223,11 @@ with cols[1]:
     _ui.plot(figs.quantile_forest, quantiles.iloc[:-1], x_title=UNIT)
 _lecture_notes.table_5_3(post, names, y, sigma, **settings)
 
-_ui.section("5 · Which school is best?", "exact")
-sb.header("Questions")
-c = slider("c")
-probs = estimate_tables.probability_table(post.theta, names, c)
-probs.columns = [f"Pr(θ_j ≥ {c:g})", "Pr(best)", "expected rank"]
-cols = st.columns([2, 3])
-with cols[0]:
-    table(probs, "probabilities", 3)
-with cols[1]:
-    _ui.plot(figs.probability_bars, names, probs.iloc[:, :2].to_dict("list"), key="probabilities")
+best_school(post, names)
 _ui.plot(figs.pairwise_heatmap, summaries.pairwise_greater(post.theta), names)
 st.caption("Read along a row: the probability that this school's true effect beats the column's.")
 
-_ui.section("6 · A new school", "exact")
-sigma_new = slider("sigma_new")
-pred = normal_normal.posterior_predictive(post, sigma, sigma_new=sigma_new, seed=1)
-cols = st.columns(2)
-with cols[0]:
-    _ui.plot(figs.predictive_plot, pred.theta_new, pred.y_new, sigma_new=sigma_new, x_title=UNIT)
-with cols[1]:
-    table(estimate_tables.predictive_table(pred), "new_school", 1)
-    st.caption(
-        "θ̃ ~ N(μ, τ²), averaged over the posterior of (μ, τ): where a new school's true effect "
-        "may lie. ỹ adds the measurement error σ_new: what its study would report."
-    )
-_predictive.schools_posterior_predictive(names, y, post.theta, pred, UNIT)
+new_school(post, y, sigma, names)
 _predictive.schools_prior_predictive(names, y, sigma, settings, UNIT)
 
-_ui.section("7 · NUTS: centered against non-centered", "MCMC")
-sb.header("NUTS")
-run = sb.toggle(f"Run NUTS ({PAGE.nuts_chains} chains, both forms)", key="nuts", **BIND)
-label = f"NUTS draws per chain (after {PAGE.nuts_warmup} warm-up steps)"
-n = sb.select_slider(label, NUTS_DRAWS, DEFAULTS["nuts_draws"], key="nuts_draws", **BIND)
-pri = estimate_tables.nuts_priors(**settings)
-_ui.nuts_priors_note(pri, PRIORS[pri.tau_prior])
-if not run:
-    st.info(
-        "Switch on **Run NUTS** in the sidebar to fit both forms (a few seconds the first time)."
-    )
-    st.stop()
-proper = dict(tau_prior=pri.tau_prior, tau_scale=pri.tau_scale, mu_prior=pri.mu_prior)
-sizes = dict(num_chains=PAGE.nuts_chains, warmup=PAGE.nuts_warmup, exact_draws=PAGE.exact_draws)
-_ui.nuts_forms_panel(**estimates, names=names, priors=proper, draws=n, **sizes)
+nuts_section(estimates, names, settings)

@@ -107,6 +107,74 @@ def test_a_slider_moved_by_keyboard_changes_what_is_shown(page, server, path, la
     eventually(lambda: shown_state(page) != before, what="the page changed after the move")
 
 
+def received_frames(page) -> list:
+    """Every websocket frame the page receives from now on (Streamlit's ForwardMsgs), in order:
+    call before the page opens its connection."""
+    frames = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda frame: frames.append(frame)))
+    return frames
+
+
+def last_run(page, frames) -> list:
+    """The ForwardMsgs of the last script run the page was sent, from its new_session message
+    to its script_finished (waited for: Playwright hands frames over as it gets to them)."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    def finished_run() -> list | None:
+        page.evaluate("() => 0")  # a round trip: the frames received so far are handed over
+        msgs = []
+        for frame in frames:
+            msg = ForwardMsg()
+            msg.ParseFromString(frame if isinstance(frame, bytes) else frame.encode())
+            msgs.append(msg)
+        starts = [i for i, m in enumerate(msgs) if m.HasField("new_session")]
+        run = msgs[starts[-1] :] if starts else []
+        return run if any(m.HasField("script_finished") for m in run) else None
+
+    return eventually(finished_run, what="the last run's messages")
+
+
+def fragment_run(msgs) -> list[str]:
+    """The fragments a run's messages say it ran (empty for a run of the whole page)."""
+    return list(msgs[0].metadata.run.fragment_ids)
+
+
+def test_a_move_of_tau_reruns_and_resends_only_its_fragment(page, server):
+    """Issue 14: τ changes sections 2-3 only; the press reruns their fragment (the run the server
+    starts names it) and sends their four figures, not the page's other six."""
+    frames = received_frames(page)
+    open_page(page, server, "eight_schools")
+    assert not fragment_run(last_run(page, frames))  # the page's first run: all of it
+    move_slider(page, "τ for Figs. 5.6", "tau")
+    eventually(lambda: "tau=" in page.url, what="tau= in the URL")
+    msgs = last_run(page, frames)
+    assert fragment_run(msgs)
+    charts = [
+        m.delta.new_element.plotly_chart.id
+        for m in msgs
+        if m.HasField("delta") and m.delta.new_element.HasField("plotly_chart")
+    ]
+    assert len(charts) == 4, charts
+    assert sum(c.endswith(("-tau-posterior", "-shrinkage")) for c in charts) == 2, charts
+    assert_no_exception(page)
+
+
+def test_a_new_seed_on_levels_of_pooling_reruns_only_the_fits_fragment(page, server):
+    frames = received_frames(page)
+    open_page(page, server, "levels_of_pooling")
+    assert not fragment_run(last_run(page, frames))
+    box = page.get_by_label("Seed", exact=True)
+    box.focus()
+    rerun_after(page, lambda: (box.press("ArrowUp"), box.press("Enter")))
+    eventually(lambda: "seed=1" in page.url, what="seed=1 in the URL")
+    msgs = last_run(page, frames)
+    assert fragment_run(msgs)
+    # the three fits' summary tables and figures are sent again, the data editor above is not
+    kinds = [m.delta.new_element.WhichOneof("type") for m in msgs if m.HasField("delta")]
+    assert kinds.count("dataframe") == 3 and kinds.count("plotly_chart") == 3, kinds
+    assert_no_exception(page)
+
+
 def test_a_link_with_query_parameters_reproduces_the_view(page, server):
     open_page(page, server, "eight_schools", "?tau=3&c=10")
     thumb = page.locator("[data-testid='stSlider']").filter(has_text="τ for Figs. 5.6")

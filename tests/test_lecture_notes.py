@@ -135,8 +135,22 @@ def test_drug_trial_shows_the_method_of_moments_and_the_analytic_steps(app_page,
     assert all(any(step in shown for shown in latex) for step in expected)
 
 
+def open_expanders(at, *keys: str):
+    """Open the page's lazy expanders ``keys`` (pages/_ui.lazy_expander) and rerun."""
+    for key in keys:
+        at.session_state[key] = True
+    return at.run()
+
+
 def test_eight_schools_shows_the_steps_and_the_books_table_beside_its_own(app_page):
+    from pages._lecture_notes import SCHOOLS_STEPS_KEY, TABLE_5_3_KEY
+
     at = app_page("pages/eight_schools.py")
+    assert not at.exception
+    # closed, they are neither computed nor sent: no formula of the steps, no book table
+    assert not any("V_\\mu" in el.value for el in at.latex)
+    assert not [d for d in at.dataframe if "97.5% book" in d.value.columns]
+    open_expanders(at, SCHOOLS_STEPS_KEY, TABLE_5_3_KEY)
     assert not at.exception
     schools = datasets.eight_schools()
     tau = at.slider(key="tau").value
@@ -152,7 +166,9 @@ def test_eight_schools_shows_the_steps_and_the_books_table_beside_its_own(app_pa
 
 
 def test_eight_schools_says_when_the_book_does_not_apply(app_page):
-    at = app_page("pages/eight_schools.py")
+    from pages._lecture_notes import TABLE_5_3_KEY
+
+    at = open_expanders(app_page("pages/eight_schools.py"), TABLE_5_3_KEY)
     at.segmented_control(key="tau_prior").set_value("half_cauchy").run()
     assert not at.exception
     assert any("uniform prior on τ" in i.value for i in at.info)

@@ -176,6 +176,8 @@ def test_the_exact_posterior_is_offered_as_arviz_netcdf(page):
 
 
 def test_predictive_panels_mark_the_observed_schools(page, schools):
+    from pages._predictive import SCHOOLS_PRIOR_CHECK_KEY
+
     at = page()
     y, _ = schools
     names = list(datasets.eight_schools()["school"])
@@ -186,7 +188,11 @@ def test_predictive_panels_mark_the_observed_schools(page, schools):
     assert list(shown.index) == [*names, "a new school"]
     widths = shown["ỹ 97.5%"] - shown["ỹ 2.5%"]
     assert np.all(widths > shown["θ 97.5%"] - shown["θ 2.5%"])
-    # the prior predictive under the page's improper priors, cut at B: its spread follows B
+    # the prior predictive under the page's improper priors, cut at B: its spread follows B;
+    # built only once its expander is opened
+    assert not any(f["data"][0].get("name", "").startswith("θ_j drawn") for f in figures(at))
+    at.session_state[SCHOOLS_PRIOR_CHECK_KEY] = True
+    at.run()
     assert figure_with_trace(at, "ỹ_j drawn from the prior")
     assert any("τ uniform on (0, 100)" in m.value for m in at.markdown)
     priors_table = table(at, "τ 50%")

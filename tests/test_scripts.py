@@ -324,11 +324,23 @@ def offered_scripts(at) -> list[str]:
     ]
 
 
+def open_code_panels(at, *names: str):
+    """Open the page's lazy code panels ``names`` (pages/_code.show_script) and rerun."""
+    for name in names:
+        at.session_state[_code.CODE_KEY + name] = True
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
 def assert_levels_of_pooling_offers_each_fits_code(
     at, *, chains: int, warmup: int, draws: int, seed: int = 0
 ) -> None:
     """The page's default data and model, at ``chains`` × (``warmup`` + ``draws``): the code
-    shown, and the sampler settings its caption says the script holds."""
+    shown, and the sampler settings its caption says the script holds. The panels are lazy:
+    nothing of them is sent until they are opened (which this does, and reruns ``at``)."""
+    assert not at.code and not offered_scripts(at)
+    open_code_panels(at, "no-pooling", "complete-pooling", "partial-pooling")
     assert offered_scripts(at) == [
         "raw_no_pooling.py",
         "raw_complete_pooling.py",
@@ -343,7 +355,10 @@ def assert_levels_of_pooling_offers_each_fits_code(
 
 
 def assert_eight_schools_offers_both_forms_code(at) -> None:
-    """The NUTS panel at the page's default (improper) priors and their proper stand-ins."""
+    """The NUTS panel at the page's default (improper) priors and their proper stand-ins, its
+    lazy code panels opened (``at`` is rerun)."""
+    assert not at.code and not offered_scripts(at)
+    open_code_panels(at, "schools-centered", "schools-non-centered")
     assert offered_scripts(at) == [
         "estimates_partial_pooling_centered.py",
         "estimates_partial_pooling_noncentered.py",
