@@ -41,6 +41,7 @@ import datetime as dt
 import importlib
 import os
 import platform
+import subprocess
 import sys
 import time
 from collections.abc import Sequence
@@ -120,8 +121,15 @@ def machine() -> list[str]:
         except md.PackageNotFoundError:
             versions.append(f"{pkg} –")
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    try:
+        commit = subprocess.run(
+            ["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+    except OSError:
+        commit = ""
     return [
-        f"- Date: {dt.datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z')}",
+        f"- Date: {dt.datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z')}"
+        + (f"; commit {commit}" if commit else ""),
         f"- CPU: {os.cpu_count()} × {model}; load average (1, 5, 15 min) at start: {load}",
         f"- Python {platform.python_version()}; " + ", ".join(versions),
     ]
