@@ -7,12 +7,15 @@ Importing the package configures JAX once for every module in it:
 - a persistent compilation cache in a folder the project owns (``HBVIZ_JAX_CACHE_DIR``, by default
   ``.jax_cache`` beside the package), so a new server process starts warm. The minimum compile time
   and entry size are lowered because with JAX's defaults almost nothing is stored;
-- XLA's CPU backend compiles every ``while`` loop into native code (``XLA_FLAGS``, before JAX
-  starts its backend; ``HBVIZ_NATIVE_LOOPS=0`` leaves XLA's default). By default XLA runs a loop
-  whose body is over 1 kB as a sequence of separately dispatched kernels, each with a fixed cost
-  of tens of nanoseconds: NumPyro's NUTS tree building is such a loop, and a leapfrog step of
-  eight schools cost 5–12 µs that way against 0.5 µs compiled whole (same draws). A NUTS refit
-  of eight schools, 4 × (1000 + 1000): 0.47 s → 0.08 s on 2 cores.
+- XLA's CPU backend compiles every ``while`` loop whose body holds up to 1 MiB into native code
+  (``XLA_FLAGS``, before JAX starts its backend; ``HBVIZ_NATIVE_LOOPS=0`` leaves XLA's default of
+  1 KiB). Above the threshold XLA runs a loop as a sequence of separately dispatched kernels, each
+  with a fixed cost of tens of nanoseconds: NumPyro's NUTS tree building is such a loop, and a
+  leapfrog step of eight schools cost 5–12 µs that way against 0.5 µs compiled whole (same
+  draws): a NUTS refit of eight schools, 4 × (1000 + 1000), 0.24 s → 0.07 s on 2 cores
+  (bench/RESULTS.md §3), a regression refit of 85 groups 0.73 s → 0.21 s. Larger bodies, such as
+  the exact samplers' loops over thousands of draws, keep XLA's kernels: compiled whole (a
+  threshold of 8 MiB) the exact eight-schools sampler took 1.9 ms instead of 1.5.
 """
 
 from __future__ import annotations
@@ -21,8 +24,11 @@ import os
 from pathlib import Path
 
 # XLA's option, in a jaxlib-specific flag: the largest loop body (bytes) compiled into one native
-# function instead of a chain of dispatched kernels (XLA's default: 1024).
-NATIVE_LOOPS_OPTION = "xla_cpu_small_while_loop_byte_threshold=100000000"
+# function instead of a chain of dispatched kernels (XLA's default: 1024). 1 MiB takes in the
+# lecture's NUTS programs and the 85-group regression's (64 KiB left that one on kernels: a refit
+# 0.73 s against 0.21 s) and leaves the exact samplers' loops over thousands of draws on XLA's
+# kernels (from 8 MiB on, the exact eight-schools sampler is slower).
+NATIVE_LOOPS_OPTION = "xla_cpu_small_while_loop_byte_threshold=1048576"
 
 
 def with_native_loops(flags: str) -> str:
