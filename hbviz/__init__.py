@@ -11,9 +11,11 @@ Importing the package configures JAX once for every module in it:
   (``XLA_FLAGS``, before JAX starts its backend; ``HBVIZ_NATIVE_LOOPS=0`` leaves XLA's default of
   1 KiB). Above the threshold XLA runs a loop as a sequence of separately dispatched kernels, each
   with a fixed cost of tens of nanoseconds: NumPyro's NUTS tree building is such a loop, and a
-  leapfrog step of eight schools cost 5–12 µs that way against 0.5 µs compiled whole (same
-  draws): a NUTS refit of eight schools, 4 × (1000 + 1000), 0.24 s → 0.07 s on 2 cores
-  (bench/RESULTS.md §3), a regression refit of 85 groups 0.73 s → 0.21 s. Larger bodies, such as
+  leapfrog step of eight schools cost 5–12 µs that way against 0.5 µs compiled whole, with the
+  same draws (NumPyro's ``NUTS.sample`` in a jitted ``lax.scan``, timed with and without the
+  option, 2026-11-26): a NUTS refit of eight schools, 4 × (1000 + 1000), 0.26 s → 0.07 s on 2 cores
+  (bench/RESULTS.md §3), a regression refit of 85 groups 0.73 s → 0.21 s
+  (``bench.regression._refits(_data(85, 1000, 0), 4)`` under each threshold). Larger bodies, such as
   the exact samplers' loops over thousands of draws, keep XLA's kernels: compiled whole (a
   threshold of 8 MiB) the exact eight-schools sampler took 1.9 ms instead of 1.5.
 """
